@@ -1,0 +1,106 @@
+"""Every setting in one place: environment variables with documented defaults.
+
+Read once through :func:`get_settings`; tests and the CLI may build their own
+:class:`Settings` with ``dataclasses.replace``. Nothing else in the library reads
+``os.environ``.
+
+===========================  ==========================================================
+variable                     meaning (default)
+===========================  ==========================================================
+GEO_DATA_DIR                 where downloaded full data lives (user data dir/full-data)
+GEO_DATABASE_URL             SQLAlchemy URL of the incident store (sqlite file in the
+                             user data dir)
+GEO_BORDER_KM                width of each national border zone inside Mali (50)
+GEO_TRIBORDER_KM             radius of the Liptako-Gourma zone around the Mali, Burkina
+                             Faso and Niger tripoint (100)
+GEO_MAX_INPUT_BYTES          largest article or upload accepted (5,000,000)
+GEO_GEOCODER                 online geocoder: "" (off), "nominatim", or any geopy name
+GEO_GEOCODER_URL             base URL of the online geocoder (the provider's own)
+GEO_GEOCODER_OPTIONS         JSON object of extra geopy options (api keys, ...)
+GEO_USER_AGENT               User-Agent sent to online services
+GEO_GEOCODER_MIN_DELAY       seconds between online geocoder requests (1.0)
+GEO_GEOCODER_TIMEOUT         seconds before an online request times out (10)
+GEO_GEOCODER_RETRIES         retries on timeout, 429 and 5xx (3)
+GEO_MIRROR                   directory or URL to fetch full data from instead of the
+                             publishers' sites
+===========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "mali-incident-map"
+#: The repository's data/ folder: embedded data, committed.
+EMBEDDED_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+
+
+def _user_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Build from the environment with :func:`get_settings`."""
+
+    data_dir: Path = field(default_factory=lambda: _user_dir() / "full-data")
+    database_url: str = field(default_factory=lambda: f"sqlite:///{_user_dir() / 'incidents.sqlite'}")
+    border_km: float = 50.0
+    triborder_km: float = 100.0
+    max_input_bytes: int = 5_000_000
+    geocoder: str = ""
+    geocoder_url: str = ""
+    geocoder_options: dict = field(default_factory=dict)
+    user_agent: str = f"{APP_NAME}/0.1 (+https://example.invalid/mali-incident-map)"
+    geocoder_min_delay: float = 1.0
+    geocoder_timeout: float = 10.0
+    geocoder_retries: int = 3
+    mirror: str = ""
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read every ``GEO_*`` variable, falling back to the defaults above."""
+        base = cls()
+        env = os.environ
+        options_raw = env.get("GEO_GEOCODER_OPTIONS", "").strip()
+        try:
+            options = json.loads(options_raw) if options_raw else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"GEO_GEOCODER_OPTIONS is not JSON: {exc}") from None
+        return cls(
+            data_dir=Path(env["GEO_DATA_DIR"]) if env.get("GEO_DATA_DIR") else base.data_dir,
+            database_url=env.get("GEO_DATABASE_URL") or base.database_url,
+            border_km=_env_float("GEO_BORDER_KM", base.border_km),
+            triborder_km=_env_float("GEO_TRIBORDER_KM", base.triborder_km),
+            max_input_bytes=int(_env_float("GEO_MAX_INPUT_BYTES", base.max_input_bytes)),
+            geocoder=env.get("GEO_GEOCODER", "").strip().lower(),
+            geocoder_url=env.get("GEO_GEOCODER_URL", "").strip(),
+            geocoder_options=options,
+            user_agent=env.get("GEO_USER_AGENT") or base.user_agent,
+            geocoder_min_delay=_env_float("GEO_GEOCODER_MIN_DELAY", base.geocoder_min_delay),
+            geocoder_timeout=_env_float("GEO_GEOCODER_TIMEOUT", base.geocoder_timeout),
+            geocoder_retries=int(_env_float("GEO_GEOCODER_RETRIES", base.geocoder_retries)),
+            mirror=env.get("GEO_MIRROR", "").strip(),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings.from_env()
