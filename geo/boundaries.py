@@ -141,7 +141,12 @@ def _border_zones(border_km: float, triborder_km: float) -> gpd.GeoDataFrame:
         "name": TRIBORDER_NAME, "kind": "triborder", "neighbour_iso3": "BFA|NER",
         "geometry": shapely.intersection(tp.buffer(triborder_km * 1000, quad_segs=32), three),
     })
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(4326)
+    zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(4326)
+    # Straight edges in the metric CRS bow slightly in lon/lat: clip again in lon/lat so a
+    # national zone never pokes out of Mali's outline as drawn on the map.
+    national = zones["kind"] == "border"
+    zones.loc[national, "geometry"] = zones.loc[national].geometry.intersection(mali())
+    return zones
 
 
 def border_zones(border_km: float | None = None, triborder_km: float | None = None) -> gpd.GeoDataFrame:

@@ -46,3 +46,7 @@ class GeocoderRateLimited(GeocoderUnavailable):
 
 class GeocoderTimedOut(GeoError, TimeoutError):
     """The online geocoder did not answer in time."""
+
+
+class GeocoderConfigError(GeoError, ValueError):
+    """The online geocoder settings cannot work: unknown service, bad URL or option."""
