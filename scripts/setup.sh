@@ -10,7 +10,10 @@ PY="${PYTHON:-python3}"
 
 need_apt=()
 if [ "$mode" = test ]; then
+  # headless browser for tests/browser; PostgreSQL + PostGIS for the PostGIS store tests
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
+  [ -f /usr/share/postgresql/15/extension/postgis.control ] || need_apt+=(postgresql-15-postgis-3)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
