@@ -22,14 +22,16 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-req="requirements.txt"
-[ "$mode" = test ] && req="requirements-dev.txt"
-stamp=".venv/.installed-$(cat requirements.txt "$req" | sha256sum | cut -c1-16)"
+# A stamp per requirements content: the test set includes the app set, so its stamp
+# satisfies the app too.
+app_stamp=".venv/.installed-app-$(cat requirements.txt | sha256sum | cut -c1-16)"
+test_stamp=".venv/.installed-test-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"
+if [ "$mode" = test ]; then req="requirements-dev.txt"; stamp="$test_stamp"; else req="requirements.txt"; stamp="$app_stamp"; fi
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv" >&2
   "$PY" -m venv .venv
 fi
-if [ ! -f "$stamp" ]; then
+if [ ! -f "$stamp" ] && { [ "$mode" = test ] || [ ! -f "$test_stamp" ]; }; then
   echo "setup: installing $req into .venv" >&2
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
   touch "$stamp"
