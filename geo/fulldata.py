@@ -15,6 +15,7 @@ publisher regenerates daily so no hash can be pinned, are checked by parsing the
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -196,9 +197,15 @@ def build_gazetteer(dumps: dict[str, Path], out: Path, near_km: float = 100.0) -
             kept = [p for p in embedded if p.country_code == cc]
             counts[cc] = len(kept)
             places.extend(kept)
-    supplement = datasets.supplement_places()
-    ids = {p.geonameid for p in places}
-    places.extend(p for p in supplement if p.geonameid not in ids)
+    # Our supplement: rows GeoNames lacks are added; for rows it has, the spellings we
+    # reviewed ("Sandere" for Sandaré) join the dump's alternate names.
+    supplement = {p.geonameid: p for p in datasets.supplement_places()}
+    for i, p in enumerate(places):
+        extra = supplement.pop(p.geonameid, None)
+        if extra is not None:
+            merged = tuple(dict.fromkeys((*p.alternate_names, *extra.alternate_names)))
+            places[i] = dataclasses.replace(p, alternate_names=merged)
+    places.extend(supplement.values())
     kept, rejected = datasets.check_places_in_countries(places, datasets.embedded_path(datasets.COUNTRIES_FILE))
     n = write_csv(kept, out)
     return {"places": n, "per_country": counts, "rejected_outside_country": len(rejected)}

@@ -32,6 +32,8 @@ def test_fetch_over_http_installs_full_gazetteer_and_admin2(shared_geodata: Path
     gaz = gazetteer.load()
     assert gaz.path == get_settings().data_dir / "gazetteer.csv"
     assert len(gaz) > 20000
+    # our supplement's spellings survive the rebuild from the dump (GeoNames has Sandaré)
+    assert any(p.name == "Sandaré" for p in gaz.lookup("Sandere"))
     # a village the embedded gazetteer lacks
     assert not gazetteer.Gazetteer.from_csv(datasets.embedded_path(datasets.GAZETTEER_FILE)).lookup("Kolongo")
     assert {p.admin1_code for p in gaz.lookup("Kolongo") if p.country_code == "ML"} == {"04", "05"}
