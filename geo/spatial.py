@@ -25,6 +25,9 @@ from .errors import InvalidInputError
 
 #: Columns :func:`join` adds.
 JOIN_COLUMNS = ("country", "admin1", "admin2", "admin3", "border_zone", "distance_to_border_km", "nearest_country")
+#: Natural Earth 1:10m outlines are good to a km or two: a point this close to the country
+#: its source names (a GeoNames row tagged Mali) is taken to lie in that country.
+COUNTRY_HINT_TOLERANCE_KM = 5.0
 #: A point inside Mali's outline but just outside every admin polygon (the two sources'
 #: outlines differ by up to a few km) takes the nearest unit within this distance.
 ADMIN_SNAP_DEG = 0.25
@@ -213,7 +216,29 @@ def _border_distance(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.n
     return np.asarray(dist_m) / 1000.0, bi.neighbour[v]
 
 
-def join(gdf: gpd.GeoDataFrame, border_km: float | None = None, triborder_km: float | None = None) -> gpd.GeoDataFrame:
+def _apply_country_hint(pts: np.ndarray, ci: np.ndarray, hint, countries: gpd.GeoDataFrame) -> np.ndarray:
+    """Give a point its source's country when it lies within COUNTRY_HINT_TOLERANCE_KM of it."""
+    keys = {}
+    for row, (iso3, iso2, name) in enumerate(zip(countries["iso3"], countries["iso2"], countries["name"])):
+        keys[iso3] = keys[iso2] = keys[name] = row
+    want = np.array([keys.get(h, -1) if isinstance(h, str) else -1 for h in hint], dtype=np.int64)
+    todo = np.flatnonzero((want >= 0) & (want != ci))
+    if len(todo) == 0:
+        return ci
+    metric = gpd.GeoSeries(pts[todo], crs=4326).to_crs(METRIC_CRS).values
+    polys = countries.to_crs(METRIC_CRS).geometry.values[want[todo]]
+    close = shapely.distance(np.asarray(metric), np.asarray(polys)) <= COUNTRY_HINT_TOLERANCE_KM * 1000
+    ci = ci.copy()
+    ci[todo[close]] = want[todo[close]]
+    return ci
+
+
+def join(
+    gdf: gpd.GeoDataFrame,
+    border_km: float | None = None,
+    triborder_km: float | None = None,
+    country_hint=None,
+) -> gpd.GeoDataFrame:
     """Return a copy of ``gdf`` (points, EPSG:4326) with :data:`JOIN_COLUMNS` added.
 
     - country: name of the country (Mali or a neighbour) the point lies in, else None;
@@ -223,6 +248,11 @@ def join(gdf: gpd.GeoDataFrame, border_km: float | None = None, triborder_km: fl
       of the border with X, else None;
     - distance_to_border_km: geodesic distance to Mali's international border;
     - nearest_country: the neighbour that shares the nearest stretch of that border.
+
+    ``country_hint``: optional, one country per row (ISO2, ISO3 or name, or None) as the
+    point's source says (a gazetteer row's country). Where the point lies outside that
+    country by no more than COUNTRY_HINT_TOLERANCE_KM (border towns such as Gogui or
+    Tinzaouaten, on the line at 1:10m), the source's country is kept.
     """
     validate_points(gdf)
     s = get_settings()
@@ -240,6 +270,11 @@ def join(gdf: gpd.GeoDataFrame, border_km: float | None = None, triborder_km: fl
 
     countries = boundaries.countries()
     ci = _polygon_hits(pts, countries)
+    if country_hint is not None:
+        hint = list(country_hint)
+        if len(hint) != n:
+            raise InvalidInputError(f"country_hint has {len(hint)} values for {n} points")
+        ci = _apply_country_hint(pts, ci, hint, countries)
     mali_row = int(np.flatnonzero(countries["iso3"].to_numpy() == "MLI")[0])
     in_mali = ci == mali_row
     out["country"] = _categorical(ci, countries["name"])

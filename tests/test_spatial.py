@@ -143,3 +143,15 @@ def test_non_point_geometry_and_wrong_crs_are_rejected() -> None:
         spatial.join(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=3857))
     with pytest.raises(InvalidInputError):
         spatial.join("not a frame")  # type: ignore[arg-type]
+
+
+def test_country_hint_keeps_border_towns_in_their_country() -> None:
+    # Gogui (GeoNames: Mali, Kayes) and Tinzaouaten (Mali, Kidal) sit on the 1:10m line.
+    pts = spatial.points_frame([15.68592, 19.95427, 14.6937], [-9.32967, 2.96732, -17.4441])
+    plain = spatial.join(pts)
+    assert plain["country"].tolist()[:2] == ["Mauritania", "Algeria"]
+    hinted = spatial.join(pts, country_hint=["ML", "MLI", "ML"])
+    assert hinted["country"].tolist() == ["Mali", "Mali", "Senegal"]  # Dakar is far: hint ignored
+    assert hinted["admin1"].tolist()[:2] == ["Kayes", "Kidal"]
+    with pytest.raises(InvalidInputError, match="country_hint"):
+        spatial.join(pts, country_hint=["ML"])

@@ -1,0 +1,314 @@
+"""The extraction pipeline: article -> incidents with coordinates, regions and border zones.
+
+    load + clean (geo.text.loading)  ->  mentions and incidents (geo.text.incidents)
+      ->  geocode (geo.geocode.Geocoder; regions, areas and border zones as area points)
+      ->  spatial join (geo.spatial.join: country, admin1/2, border zone, distance)
+      ->  coarse incidents covered by a finer one of the same event are dropped
+
+Where each kind of location is put on the map:
+
+- towns and villages: the geocoder's answer (gazetteer, or the online provider when the
+  caller enables it). A name it cannot resolve stays an incident with
+  ``geocode_status="unresolved"`` and no coordinates; when the geocoder only offers the
+  article's region or border zone as a fallback, that area fills ``admin1`` /
+  ``border_zone`` but the coordinates stay empty (never a falsely exact pin).
+- "near X", "cercle de X": X's point with geo_precision 2.
+- a region ("the Kayes region"): the region polygon's representative point, precision 3.
+- a vague area ("central Mali"): the representative point of the union of the regions it
+  covers (:data:`geo.text.places.AREAS`), precision 3; admin1 is the region containing it.
+- a border zone: the zone polygon's representative point, precision 4.
+- Mali as a whole: the country's representative point, precision 5.
+
+Offline by default: the geocoder's online step runs only when the caller asks.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from . import gazetteer as _gazetteer
+from .geocode import GeocodeContext, Geocoder
+from .text import loading
+from .text.incidents import extract_incidents
+from .text.records import BORDER_ZONE, COUNTRY, DISTRICT, REGION, Article, Incident
+
+
+@dataclass
+class ExtractionResult:
+    """One article and its incidents."""
+
+    article: Article
+    incidents: list[Incident]
+
+    def to_dict(self) -> dict:
+        """The JSON document of the ``python -m geo extract`` contract."""
+        a = self.article
+        return {
+            "article": {
+                "id": a.id,
+                "title": a.title,
+                "published": a.published.isoformat() if a.published else None,
+                "language": a.language,
+                "url": a.url,
+                "removed_duplicates": a.removed_duplicates,
+            },
+            "incidents": [i.to_dict() for i in self.incidents],
+        }
+
+
+def _none(v: Any) -> Any:
+    if v is None:
+        return None
+    try:
+        if isinstance(v, float) and math.isnan(v):
+            return None
+    except TypeError:
+        pass
+    s = v if not hasattr(v, "item") else v.item()
+    if isinstance(s, float) and math.isnan(s):
+        return None
+    return s
+
+
+class Extractor:
+    """Extract, geocode and join. Reuse one instance: it caches areas and joined points."""
+
+    def __init__(
+        self,
+        gazetteer: _gazetteer.Gazetteer | None = None,
+        geocoder: Geocoder | None = None,
+        *,
+        online: bool = False,
+        join: bool = True,
+        geocode_cache: Any = None,
+    ) -> None:
+        self.gazetteer = gazetteer or (geocoder.gazetteer if geocoder else _gazetteer.load())
+        self.geocoder = geocoder or Geocoder(self.gazetteer, online=online, cache=geocode_cache)
+        self.join = join
+        self._points: dict[tuple[float, float, str | None], dict] = {}
+        # the country a geocoded point's source gives (ISO2), by incident: the join keeps
+        # it for points on the border line (see geo.spatial.join, country_hint)
+        self._country_hint: dict[int, str | None] = {}
+        self._areas: dict[tuple[str, str], tuple[float, float] | None] = {}
+
+    # ---------------------------------------------------------------- public API
+
+    def extract_article(self, article: Article) -> ExtractionResult:
+        """Incidents of one loaded article."""
+        return self.extract_many([article])[0]
+
+    def extract_many(self, articles: Sequence[Article]) -> list[ExtractionResult]:
+        """Incidents of several articles; the spatial join runs once for all of them."""
+        results = []
+        for a in articles:
+            incidents = extract_incidents(a, self.gazetteer)
+            self._geocode(a, incidents)
+            results.append(ExtractionResult(a, incidents))
+        if self.join:
+            self._join([i for r in results for i in r.incidents])
+        for r in results:
+            r.incidents = _drop_covered(r.incidents)
+        return results
+
+    def extract(self, source: Any, **load_kw: Any) -> list[ExtractionResult]:
+        """Load ``source`` (path, bytes, text; see :func:`geo.text.loading.load_articles`) and extract."""
+        return self.extract_many(loading.load_articles(source, **load_kw))
+
+    # ---------------------------------------------------------------- geocoding
+
+    def _geocode(self, article: Article, incidents: list[Incident]) -> None:
+        regions = tuple(
+            dict.fromkeys(
+                r for i in incidents if i.place_kind in ("region", "place", "unknown") for r in i.regions_hint
+            )
+        )
+        places = tuple(dict.fromkeys(i.place for i in incidents if i.place_kind in ("place", "unknown")))
+        zones = tuple(dict.fromkeys(i.border_zone for i in incidents if i.border_zone))
+        for inc in incidents:
+            kind = inc.place_kind
+            if kind in ("place", "unknown"):
+                others = tuple(p for p in places if p != inc.place)
+                if inc.anchor:  # "X near Ménaka": the best clue to which X
+                    others = (inc.anchor, *others)
+                ctx = GeocodeContext(regions=regions, places=others, border_zones=zones)
+                res = self.geocoder.geocode(inc.place, ctx, proper_noun=True)
+                if kind == "place" and (res.status != "resolved" or res.fallback):
+                    # a name found verbatim in the gazetteer has passed the text-side checks
+                    # (capitalised, not a common word, not inside a person's name): the
+                    # geocoder's own running-text gate (its stoplist: Kati, San...) is lifted
+                    res = self.geocoder.geocode(inc.place, ctx, proper_noun=True, strict=False)
+                if res.status != "resolved" or res.fallback or res.lat is None:
+                    if inc.anchor:  # "a village near Ménaka": Ménaka's point, "near X" precision
+                        ares = self.geocoder.geocode(inc.anchor, ctx, proper_noun=True)
+                        if ares.status == "resolved" and not ares.fallback and ares.lat is not None:
+                            res = ares
+                            inc.geo_precision = max(inc.geo_precision, DISTRICT)
+                if res.status == "resolved" and not res.fallback and res.lat is not None:
+                    inc.lat, inc.lon = res.lat, res.lon
+                    inc.geocode_status = "resolved"
+                    inc.geo_precision = max(inc.geo_precision, res.geo_precision or 1)
+                    inc.geocoded_as = res.matched_name
+                    self._country_hint[id(inc)] = res.country_code
+                else:
+                    inc.geocode_status = "unresolved"
+                    if res.fallback and res.admin1:
+                        inc.admin1 = res.admin1
+                    if len(inc.regions_hint) == 1 and not inc.admin1:
+                        inc.admin1 = inc.regions_hint[0]
+                    if res.fallback and res.geo_precision == BORDER_ZONE and not inc.border_zone:
+                        inc.border_zone = res.matched_name
+            elif kind == "region":
+                self._set_area(inc, "region", inc.place, REGION)
+            elif kind == "area":
+                self._set_union(inc)
+            elif kind == "border":
+                self._set_area(inc, "border_zone", inc.place, BORDER_ZONE)
+                inc.border_zone = inc.place
+            elif kind == "country":
+                self._set_area(inc, "country", inc.place, COUNTRY)
+
+    def _set_area(self, inc: Incident, kind: str, name: str, precision: int) -> None:
+        key = (kind, name)
+        if key not in self._areas:
+            res = self.geocoder.geocode_area(name, kind)
+            self._areas[key] = (res.lat, res.lon) if res.status == "resolved" and res.lat is not None else None
+        pt = self._areas[key]
+        inc.geo_precision = precision
+        if pt is None:
+            inc.geocode_status = "unresolved"
+            if kind == "region":
+                inc.admin1 = name
+            return
+        inc.lat, inc.lon = pt
+        inc.geocode_status = "resolved"
+
+    def _set_union(self, inc: Incident) -> None:
+        key = ("area", "|".join(inc.regions_hint))
+        if key not in self._areas:
+            self._areas[key] = _union_point(inc.regions_hint)
+        pt = self._areas[key]
+        inc.geo_precision = REGION
+        if pt is None:
+            inc.geocode_status = "unresolved"
+            return
+        inc.lat, inc.lon = pt
+        inc.geocode_status = "resolved"
+
+    # ---------------------------------------------------------------- spatial join
+
+    def _join(self, incidents: list[Incident]) -> None:
+        located = [i for i in incidents if i.lat is not None and i.lon is not None]
+        keys = {id(i): (*_pkey(i), self._country_hint.pop(id(i), None)) for i in located}
+        todo = sorted({k for k in keys.values() if k not in self._points}, key=lambda k: (k[0], k[1], k[2] or ""))
+        if todo:
+            from . import spatial
+
+            joined = spatial.join(
+                spatial.points_frame([p[0] for p in todo], [p[1] for p in todo]),
+                country_hint=[p[2] for p in todo],
+            )
+            cols = ("country", "admin1", "admin2", "border_zone", "distance_to_border_km", "nearest_country")
+            values = {c: joined[c].tolist() for c in cols}
+            for n, key in enumerate(todo):
+                self._points[key] = {c: _none(values[c][n]) for c in cols}
+        for inc in located:
+            row = self._points[keys[id(inc)]]
+            inc.country = row["country"]
+            inc.admin1 = row["admin1"]
+            inc.admin2 = row["admin2"]
+            if inc.place_kind != "border":
+                inc.border_zone = row["border_zone"]
+            d = row["distance_to_border_km"]
+            inc.distance_to_border_km = None if d is None else float(d)
+            inc.nearest_country = row["nearest_country"]
+
+
+def _pkey(inc: Incident) -> tuple[float, float]:
+    return (round(float(inc.lat), 5), round(float(inc.lon), 5))  # type: ignore[arg-type]
+
+
+def _union_point(regions: Iterable[str]) -> tuple[float, float] | None:
+    """Representative point of the union of admin-1 regions (by canonical name)."""
+    from . import boundaries
+
+    a1 = boundaries.admin1()
+    geoms = a1[a1["name"].isin(list(regions))].geometry
+    if geoms.empty:
+        return None
+    pt = geoms.union_all().representative_point()
+    return (round(pt.y, 5), round(pt.x, 5))
+
+
+def _covers(coarse: Incident, fine: Incident) -> bool:
+    """Whether ``fine`` is a more precise incident of the same event inside ``coarse``."""
+    if fine.group != coarse.group or fine.geo_precision >= coarse.geo_precision or fine.lat is None:
+        return False
+    if coarse.place_kind in ("region", "area"):
+        regions = set(coarse.regions_hint) | ({coarse.admin1} if coarse.admin1 else set())
+        return fine.admin1 in regions
+    if coarse.place_kind == "border":
+        return fine.border_zone == coarse.place
+    if coarse.place_kind == "country":
+        return fine.country == "Mali" or fine.country is None
+    return False
+
+
+def _drop_covered(incidents: list[Incident]) -> list[Incident]:
+    """Drop a region/area/border/country incident when a finer one of its event lies inside it."""
+    keep = []
+    for inc in incidents:
+        if inc.geo_precision >= REGION and inc.place_kind in ("region", "area", "border", "country"):
+            if any(_covers(inc, other) for other in incidents if other is not inc):
+                continue
+        keep.append(inc)
+    return keep
+
+
+_DEFAULT: Extractor | None = None
+
+
+def default_extractor() -> Extractor:
+    """A process-wide offline extractor (built on first use)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Extractor()
+    return _DEFAULT
+
+
+def extract_text(
+    text: str,
+    *,
+    published: Any = None,
+    language: str | None = None,
+    title: str = "",
+    extractor: Extractor | None = None,
+) -> ExtractionResult:
+    """Extract from one article's plain text (the shortest path for callers and tests)."""
+    art = loading.articles_from_text(text, fmt="text", published=published, language=language, title=title or None)[0]
+    return (extractor or default_extractor()).extract_article(art)
+
+
+def extract_source(
+    source: str | bytes | os.PathLike,
+    *,
+    extractor: Extractor | None = None,
+    **load_kw: Any,
+) -> list[ExtractionResult]:
+    """Load any supported input (file, bytes, text, URL with ``fetch=True``) and extract."""
+    return (extractor or default_extractor()).extract(source, **load_kw)
+
+
+__all__ = [
+    "ExtractionResult",
+    "Extractor",
+    "extract_text",
+    "extract_source",
+    "default_extractor",
+    "DISTRICT",
+    "REGION",
+    "BORDER_ZONE",
+    "COUNTRY",
+]
