@@ -1,0 +1,121 @@
+"""The embedded default: one SQLite file (WAL journal, busy timeout, immediate write locks).
+
+WAL lets readers (the dashboard) work while a writer commits. Every write transaction
+starts with ``BEGIN IMMEDIATE``: it takes the write lock up front, so two writers queue
+on the busy timeout instead of one failing with "database is locked" when it tries to
+upgrade a read lock. The bounding-box filter runs on plain lat/lon columns (indexed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from .base import StoreUnavailableError
+from .sql import SQLStore, _like_word
+
+#: Seconds a writer waits for another writer's lock before giving up.
+BUSY_TIMEOUT_S = 60.0
+#: Reads through a memory map of up to this many bytes (fewer system calls on big stores).
+MMAP_BYTES = 1 << 30
+
+
+class SQLiteStore(SQLStore):
+    backend = "sqlite"
+    postgis = False
+
+    def _make_engine(self, url: str) -> Engine:
+        u = make_url(url)
+        db = u.database
+        memory = not db or db == ":memory:" or u.query.get("mode") == "memory"
+        if memory:
+            engine = create_engine(u, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            path = Path(db).expanduser()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailableError(f"cannot create the folder of {path}: {exc}") from exc
+            if path.exists() and path.is_file():
+                with open(path, "rb") as fh:
+                    head = fh.read(16)
+                if head and head != b"SQLite format 3\x00":
+                    raise StoreUnavailableError(f"{path} is not an SQLite database")
+            engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+            cur = dbapi_conn.cursor()
+            if not memory:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA cache_size=-65536")
+            if not memory:
+                cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        return engine
+
+    @contextlib.contextmanager
+    def _write(self, *, serialise: bool = False) -> Iterator[Connection]:
+        with self._writer.begin() as conn:
+            yield conn
+
+    def _insert_ignore(self, table):
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["source", "source_event_id"])
+
+    def _text_clause(self, words):
+        # the words are looked up in the narrow covering index on search_text (a scan of
+        # ~100 bytes per incident) rather than in the wide table rows
+        c = self.t.incident.c
+        inner = self.t.incident.alias("s")
+        return c.id.in_(select(inner.c.id).where(
+            *[inner.c.search_text.like(_like_word(w), escape="\\") for w in words]))
+
+    def _bulk_insert(self, conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+        """Plain executemany of prepared tuples (sqlite3's C loop), then the new ids by key."""
+        t = self.t.incident
+        cols = [k for k in t.c.keys() if k != "id"]
+        dialect = conn.dialect
+        procs = [t.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in cols]
+        sql = (f"INSERT INTO incident ({', '.join(f'{chr(34)}{k}{chr(34)}' for k in cols)}) "
+               f"VALUES ({', '.join('?' for _ in cols)})")
+        conn.exec_driver_sql(sql, [tuple(p(r.get(k)) if p else r.get(k) for k, p in zip(cols, procs))
+                                   for r in rows])
+        out: dict[tuple[str, str], int] = {}
+        for src in {r["source"] for r in rows}:
+            ids = [r["source_event_id"] for r in rows if r["source"] == src]
+            for j in range(0, len(ids), 900):
+                q = select(t.c.id, t.c.source_event_id).where(t.c.source == src,
+                                                              t.c.source_event_id.in_(ids[j:j + 900]))
+                out.update(((src, eid), iid) for iid, eid in conn.execute(q))
+        return out
+
+    def _bulk_insert_actors(self, conn: Connection, pairs: list[tuple[int, str]]) -> None:
+        if pairs:
+            conn.exec_driver_sql("INSERT INTO incident_actors (incident_id, actor) VALUES (?, ?)", pairs)
+
+    def optimize(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
+    def journal_mode(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
