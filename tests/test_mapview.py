@@ -1,4 +1,5 @@
-"""The base map: only vendored assets, escaped strings, no tiles by default, maxZoom set."""
+"""The map: only vendored assets, escaped strings, no tiles by default, maxZoom set; the
+incident layers built in the browser from a compact payload, and what that payload holds."""
 
 from __future__ import annotations
 
@@ -232,7 +233,7 @@ def test_base_layers_are_compact_and_complete():
 
 
 def test_geo_modules_do_not_import_streamlit():
-    for path in (ROOT / "geo" / "assets.py", ROOT / "geo" / "mapview.py"):
+    for path in (ROOT / "geo" / "assets.py", ROOT / "geo" / "mapview.py", ROOT / "geo" / "dashboard.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
@@ -240,13 +241,147 @@ def test_geo_modules_do_not_import_streamlit():
             assert not any(n.split(".")[0] in ("streamlit", "streamlit_folium") for n in names), path
 
 
-def test_app_page_runs(tmp_path, monkeypatch):
-    """app.py runs headless (the map itself is only visible in the browser test)."""
-    from streamlit.testing.v1 import AppTest
+# ================================================================ incidents
 
-    monkeypatch.setenv("GEO_DATABASE_URL", f"sqlite:///{tmp_path / 'incidents.sqlite'}")
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not at.exception, at.exception
-    assert at.title[0].value == "Mali Incident Map"
-    assert re.search(r"(embedded|full) data.*gazetteer of [\d,]+ places", at.caption[0].value)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+
+
+def _incidents(n: int = 5, **overrides) -> pd.DataFrame:
+    rows = {
+        "id": list(range(1, n + 1)),
+        "lat": [14.0 + i * 0.01 for i in range(n)], "lon": [-4.0 - i * 0.01 for i in range(n)],
+        "date": [date(2025, 1, 1) + timedelta(days=i) for i in range(n)],
+        "event_type": ["armed clash", "abduction", None, "Battles", "armed clash"][:n] + ["armed clash"] * max(0, n - 5),
+        "geo_precision": [1, 2, 3, 4, 1][:n] + [1] * max(0, n - 5),
+        "fatalities": [3, None, 0, 12, 1][:n] + [1] * max(0, n - 5),
+        "place": [HOSTILE, "Boni", "Boni", "Mali–Niger border", "Tessit"][:n] + ["X"] * max(0, n - 5),
+        "admin1": ["Mopti"] * n, "border_zone": [None, None, None, "Mali–Niger border", None][:n] + [None] * max(0, n - 5),
+    }
+    rows.update(overrides)
+    return pd.DataFrame(rows)
+
+
+def test_payload_is_compact_and_escaped():
+    p = mapview.incident_payload(_incidents())
+    assert p["total"] == p["drawn"] == 5 and p["unlocated"] == 0
+    assert len(p["lat"]) == len(p["lon"]) == len(p["id"]) == len(p["t"]) == 5
+    # strings once, in tables; columns are indexes (-1: none)
+    assert p["places"].count("Boni") == 1 and p["pl"][1] == p["pl"][2]
+    assert p["t"][2] == -1 and p["f"][1] == -1 and p["f"][3] == 12
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in p["places"] and HOSTILE not in p["places"]
+    assert p["dates"][p["d"][0]] == "2025-01-01"
+    assert p["colours"][p["types"].index("armed clash")] == mapview.EVENT_COLOURS["armed clash"]
+    assert p["colours"][p["types"].index("Battles")] in mapview.OTHER_COLOURS
+    assert p["scale"] == 10 ** mapview.INCIDENT_DECIMALS and all(isinstance(x, int) for x in p["lat"] + p["lon"])
+    assert p["lat"][0] / p["scale"] == 14.0 and p["lon"][1] / p["scale"] == -4.01
+
+
+def test_payload_places_area_level_incidents_at_their_area_never_a_false_pin():
+    df = _incidents(3, lat=[None, None, None], lon=[None, None, None],
+                    admin1=["Mopti", None, None], border_zone=[None, "Mali–Niger border", None])
+    areas = mapview.base_layers()["areas"]
+    p = mapview.incident_payload(df, areas=areas)
+    assert p["drawn"] == 2 and p["unlocated"] == 1 and p["total"] == 3
+    assert p["u"] == [0, 1]                    # flagged: drawn at their area, not as a town
+    assert p["p"][0] == 3 and p["p"][1] == 4   # region, border zone precision
+    assert [p["lat"][0] / p["scale"], p["lon"][0] / p["scale"]] == [round(v, 3) for v in areas["admin1"]["Mopti"]]
+    p = mapview.incident_payload(df)            # without areas: not drawn at all
+    assert p["drawn"] == 0 and p["unlocated"] == 3
+
+
+def test_payload_json_cannot_close_the_script():
+    p = mapview.incident_payload(_incidents(), {1: {"ev": ["<mark>x</mark> </script><script>alert(1)</script>"]}})
+    text = mapview.payload_json(p)
+    assert "</" not in text and json.loads(text)["det"]["1"]["ev"][0].startswith("<mark>x</mark>")
+
+
+def test_popup_details_escape_everything_from_articles():
+    d = mapview.popup_details(
+        {"place": "Kidal", "admin2": HOSTILE, "distance_to_border_km": 12.4, "nearest_country": "Algeria",
+         "actors": [HOSTILE_IMG], "evidence": [{"text": f"Gunmen hit Kidal. {HOSTILE}"}],
+         "fatalities_detail": [{"count": 80, "qualifier": "over", "victims": "militants",
+                                "who_reported": HOSTILE, "is_claim": True}],
+         "date_precision": "week", "review_status": "confirmed", "source": "acled"},
+        [{"title": HOSTILE, "url": "javascript:alert(3)", "published": date(2025, 1, 2)},
+         {"title": "ok", "url": "https://example.org/a?x=1&y=2", "published": None},
+         {"title": "quoted", "url": 'https://example.org/a"onmouseover="x', "published": None}],
+    )
+    blob = json.dumps(d)
+    assert "<script>" not in blob and "<img" not in blob
+    assert d["ev"][0].startswith("Gunmen hit <mark>Kidal</mark>.") and "&lt;script&gt;" in d["ev"][0]
+    assert d["fat"][0].startswith("over 80 militants, reported by &lt;script&gt;") and "claim" in d["fat"][0]
+    assert d["dist"] == "12 km from the border with Algeria"
+    assert d["src"][0][1] == ""                                   # javascript: dropped
+    assert d["src"][1][1] == "https://example.org/a?x=1&amp;y=2"
+    assert d["src"][2][1] == ""                                   # a quote in a URL: dropped
+    assert d["dp"] == "week" and d["rs"] == "confirmed" and d["so"] == "ACLED"
+
+
+def test_safe_url_and_highlight():
+    assert mapview.safe_url("https://x.org/a") == "https://x.org/a"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "//x.org", "http://x.org/a b", None, 3):
+        assert mapview.safe_url(bad) == ""
+    long = "word " * 200 + "Tessit " + "word " * 200
+    out = mapview.highlight(long, ["Tessit"], limit=100)
+    assert "<mark>Tessit</mark>" in out and out.startswith("…") and out.endswith("…") and len(out) < 160
+    assert mapview.highlight("a <b> Tessit", ["tessit"]) == "a &lt;b&gt; <mark>Tessit</mark>"
+
+
+def test_incident_map_uses_only_vendored_assets_and_lists_its_layers(fake_boundaries):
+    p = mapview.incident_payload(_incidents())
+    out = _render(mapview.incident_map(p, show_heat=True))
+    urls = _asset_urls(out)
+    _assert_local(urls)
+    for name in ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css", "leaflet_heat.min.js"):
+        assert any(u.endswith(name) for u in urls), name
+    assert "leaflet.markercluster@1.5.3" in out
+    control = out[out.index("overlays :"):out.index("L.control.layers(")]
+    for layer in (mapview.INCIDENTS_LAYER, mapview.HEAT_LAYER, mapview.CHOROPLETH_LAYER, mapview.BORDER_ZONES_LAYER):
+        assert f'"{layer}" : ' in control, layer
+    assert out.count("L.markerClusterGroup(") == 1 and out.count("L.heatLayer(") == 1
+    decoded = _decode_js(out)
+    assert 'data-count=\\"5\\"' in decoded      # the legend says how many are drawn
+    assert HOSTILE not in decoded
+
+
+def test_incident_map_without_full_data_has_no_admin2_layer_and_with_it_has_one(fake_boundaries):
+    p = mapview.incident_payload(_incidents())
+    layers = mapview.base_layers()
+    assert layers["admin2"] is None
+    assert mapview.ADMIN2_LAYER not in _render(mapview.incident_map(p, layers=layers))
+    layers["admin2"] = mapview.geojson_features(
+        gpd.GeoDataFrame([{"name": "Bankass", "parent": "Mopti", "geometry": box(-4, 13.5, -3, 14.5)}], crs=4326),
+        ["name", "parent"])
+    out = _render(mapview.incident_map(p, layers=layers, admin2_counts={"Bankass": 4}))
+    assert mapview.ADMIN2_LAYER in out and mapview.ADMIN2_CLASS in out
+
+
+def test_choropleth_classes():
+    assert mapview.choropleth_breaks([]) == []
+    breaks = mapview.choropleth_breaks([0, 1, 2, 3, 10, 50])
+    assert breaks == sorted(breaks) and breaks[-1] == 50 and len(breaks) <= len(mapview.CHORO_COLOURS)
+    assert mapview.break_labels([2, 5, 9]) == ["1–2", "3–5", "6–9"]
+    assert mapview.break_labels([1, 4]) == ["1", "2–4"]
+
+
+def test_fit_to_incidents_replaces_the_fit_to_mali(fake_boundaries):
+    p = mapview.incident_payload(_incidents())
+    out = _render(mapview.incident_map(p, fit="incidents"))
+    assert out.count(".fitBounds(") == 1 and '"maxZoom": 9' in out
+
+
+def test_ten_thousand_incidents_stay_small():
+    """Size only (speed is measured by bench/map.py): 10,000 incidents well under 3 MB."""
+    n = 10_000
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({
+        "id": np.arange(n), "lat": rng.uniform(11, 24, n), "lon": rng.uniform(-11, 3, n),
+        "date": [date(2024, 1, 1) + timedelta(days=int(x)) for x in rng.integers(0, 700, n)],
+        "event_type": rng.choice(list(mapview.EVENT_COLOURS), n), "geo_precision": rng.choice([1, 2, 3, 4], n),
+        "fatalities": rng.choice([np.nan, 0, 2, 30], n), "place": [f"Place {i % 2000}" for i in range(n)],
+        "admin1": rng.choice(["Kayes", "Mopti", "Gao"], n), "border_zone": rng.choice([None, "Mali–Niger border"], n),
+    })
+    html_text = _render(mapview.incident_map(mapview.prepare_payload(mapview.incident_payload(df))))
+    assert len(html_text.encode("utf-8")) < 1_500_000

@@ -69,7 +69,8 @@ class Npm:
 
 
 # ---------------------------------------------------------------------------
-# The pinned table. Versions are the ones folium 0.20.0's CDN URLs name.
+# The pinned table. Versions are the ones folium 0.20.0's CDN URLs name (except
+# leaflet.markercluster, see its note).
 # ---------------------------------------------------------------------------
 PACKAGES: tuple[Npm, ...] = (
     Npm(
@@ -123,12 +124,15 @@ PACKAGES: tuple[Npm, ...] = (
         license_from=("leaflet.awesome-markers@2.0.5", "LICENSE"),
     ),
     Npm(
-        "leaflet.markercluster", "1.1.0",
-        "sha512-eI+XkCiLiHwCC3uZ4/n4+Vq3rXcqEHN2lhHRVG1WVziy/3Q0TTipWkzEa1zO0dKZI2AnI5ppFDWrOjnQ7MJLKQ==",
+        # Newer than folium's 1.1.0 (same API): 1.1.0 throws when the map zooms while
+        # markers load in chunks, and loads 100,000 markers several times slower.
+        "leaflet.markercluster", "1.5.3",
+        "sha512-vPTw/Bndq7eQHjLBVlWpnGeLa3t+3zGiuM7fJwCkiMFq+nmRuG3RI3f7f4N4TDX7T4NpbAXpR2+NTRSEGfCSeA==",
         "MIT",
         ("dist/leaflet.markercluster.js", "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"),
         ("MIT-LICENCE.txt",),
         homepage="https://github.com/Leaflet/Leaflet.markercluster",
+        note="newer than the 1.1.0 folium names (same API): 1.1.0 fails when the map zooms during chunked loading",
     ),
     Npm(
         # folium names bootstrap 3.0.0's separate bootstrap-glyphicons.css (never on

@@ -53,6 +53,7 @@ class StreamlitServer:
     url: str
     process: subprocess.Popen
     log_path: Path
+    db_url: str = ""
 
     def log(self) -> str:
         try:
@@ -85,13 +86,26 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when pytest dies, so a killed run leaves no server behind."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the finally below still stops it
+        pass
+
+
 @pytest.fixture(scope="session")
 def streamlit_server(chromium_path, tmp_path_factory) -> StreamlitServer:
     """`streamlit run app.py` on a free local port, stopped after the session."""
     tmp = tmp_path_factory.mktemp("streamlit")
     port = _free_port()
     env = dict(os.environ)
-    env["GEO_DATABASE_URL"] = f"sqlite:///{tmp / 'incidents.sqlite'}"
+    db_url = f"sqlite:///{tmp / 'incidents.sqlite'}"
+    env["GEO_DATABASE_URL"] = db_url
+    env["GEO_DATA_DIR"] = str(tmp / "full-data")
     env["PYTHONUNBUFFERED"] = "1"
     log_path = tmp / "streamlit.log"
     cmd = [
@@ -106,8 +120,9 @@ def streamlit_server(chromium_path, tmp_path_factory) -> StreamlitServer:
         proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
-    server = StreamlitServer(f"http://127.0.0.1:{port}/", proc, log_path)
+    server = StreamlitServer(f"http://127.0.0.1:{port}/", proc, log_path, db_url)
     try:
         _wait_healthy(server)
         yield server
@@ -119,6 +134,18 @@ def streamlit_server(chromium_path, tmp_path_factory) -> StreamlitServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+@pytest.fixture
+def streamlit_store(streamlit_server):
+    """The server's incident store, opened by the test to know what the page should show."""
+    from geo.store import open_store
+
+    store = open_store(streamlit_server.db_url)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 @dataclass
