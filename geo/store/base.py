@@ -43,7 +43,7 @@ MAP_COLUMNS = ("id", "lat", "lon", "date", "event_type", "geo_precision", "fatal
                "border_zone", "source_count")
 #: Fields :meth:`IncidentStore.update_incident` accepts.
 EDITABLE = frozenset({
-    "place", "lat", "lon", "geo_precision", "country", "admin1", "admin2", "admin3", "border_zone",
+    "place", "lat", "lon", "geo_precision", "geocode_status", "country", "admin1", "admin2", "admin3", "border_zone",
     "distance_to_border_km", "nearest_country", "date", "date_precision", "event_type", "actors",
     "fatalities", "fatalities_claimed", "confidence", "review_status", "review_note", "notes",
 })

@@ -405,6 +405,10 @@ class SQLStore(IncidentStore):
             if "date" in changes or "date_precision" in changes:
                 row["date"] = coerce_date(row.get("date"))
                 row["date_start"] = row["date_end"] = None   # the window follows the new date
+            if ("lat" in changes or "lon" in changes) and "geocode_status" not in changes:
+                # a point set by hand (review) is a located place; a point removed is not
+                located = row.get("lat") is not None and row.get("lon") is not None
+                row["geocode_status"] = "resolved" if located else "unresolved"
             if ("lat" in changes or "lon" in changes) and row.get("lat") is not None and row.get("lon") is not None:
                 join_cols = ("country", "admin1", "admin2", "admin3", "border_zone", "distance_to_border_km",
                              "nearest_country")

@@ -152,10 +152,13 @@ def test_imported_events_are_idempotent_and_never_merged_with_articles(store):
 def test_update_incident_rejoins_moved_points_and_keeps_actor_index(store):
     store.add_article(make_article("to correct"), [make_incident()])
     [row] = store.query()
+    store.update_incident(row["id"], lat=None, lon=None)
+    assert store.get_incident(row["id"])["geocode_status"] == "unresolved"
     out = store.update_incident(row["id"], lat=12.6392, lon=-8.0029, place="Bamako", actors=["Wagner Group/Africa Corps"],
                                 review_status="corrected", review_note="moved by reviewer")
     assert out["admin1"] == "Bamako" and out["country"] == "Mali" and out["place"] == "Bamako"
     assert out["review_status"] == "corrected" and out["review_note"] == "moved by reviewer"
+    assert out["geocode_status"] == "resolved"  # a reviewer's point is a located place
     assert store.count(IncidentFilter(actors=("JNIM",))) == 0
     assert store.count(IncidentFilter(actors=("Wagner Group/Africa Corps",))) == 1
     assert store.count(IncidentFilter(text="bamako")) == 1
