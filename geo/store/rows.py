@@ -42,10 +42,19 @@ def clean(v: Any) -> Any:
     return v
 
 
+def _attributed(f: Mapping[str, Any]) -> int:
+    """This incident's part of a figure: its ``share`` when the figure was reported for
+    several incidents together (split as ACLED does), else the whole ``count``."""
+    share = f.get("share")
+    return int(share) if share is not None else int(f["count"])
+
+
 def fatality_summary(detail: Iterable[Mapping[str, Any]]) -> tuple[int | None, int | None]:
-    """(highest figure not claimed by a party, highest claimed figure)."""
-    plain = [int(f["count"]) for f in detail if f.get("count") is not None and not f.get("is_claim")]
-    claimed = [int(f["count"]) for f in detail if f.get("count") is not None and f.get("is_claim")]
+    """(highest figure not claimed by a party, highest claimed figure), each counting only
+    this incident's share of a figure reported for several incidents together, so sums
+    over incidents count every reported death once."""
+    plain = [_attributed(f) for f in detail if f.get("count") is not None and not f.get("is_claim")]
+    claimed = [_attributed(f) for f in detail if f.get("count") is not None and f.get("is_claim")]
     return (max(plain) if plain else None, max(claimed) if claimed else None)
 
 
