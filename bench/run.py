@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository, for `import geo`
 sys.path.insert(0, str(HERE))
 
-NAMES = ("join", "extract", "geocode", "store", "ingest", "map", "load")
+NAMES = ("join", "extract", "geocode", "store", "ingest", "map", "hostile", "load")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from .errors import InvalidInputError
+
+_OTHER_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
@@ -42,16 +45,22 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read_source(source: str, fetch: bool):
-    if source == "-":
-        return sys.stdin.buffer.read()
+    if source == "-":  # read only up to the size limit: a 50 MB pipe is refused, not slurped
+        from .text.loading import read_stream
+
+        return read_stream(sys.stdin.buffer)
     if source.lower().startswith(("http://", "https://")):
         if not fetch:
             raise InvalidInputError(f"{source} is a URL: add --fetch to download it (offline by default)")
         return source
+    if _OTHER_URL.match(source):  # file://, ftp://, gopher:// ...: say so, not "no such file"
+        from ._http import check_url
+
+        check_url(source)
     p = Path(source)
-    if not p.is_file():
+    if not p.exists():
         raise InvalidInputError(f"{source}: no such file")
-    return p
+    return p  # folders, devices and pipes are refused by geo.text.loading.read_file
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

@@ -23,6 +23,13 @@ GEO_GEOCODER_TIMEOUT         seconds before an online request times out (10)
 GEO_GEOCODER_RETRIES         retries on timeout, 429 and 5xx (3)
 GEO_MIRROR                   directory or URL to fetch full data from instead of the
                              publishers' sites
+GEO_ALLOW_PRIVATE_URLS       let article/feed fetching reach loopback, private, link-local
+                             and other non-public addresses ("1"/"true"; off by default)
+GEO_FETCH_TIMEOUT            seconds to connect, and to wait for each read, when fetching
+                             an article or feed URL (10)
+GEO_FETCH_DEADLINE           seconds a whole article or feed fetch may take, redirects
+                             included (30)
+GEO_FETCH_MAX_REDIRECTS      redirects followed when fetching, each one re-checked (5)
 ===========================  ==========================================================
 """
 
@@ -51,6 +58,17 @@ def _env_float(name: str, default: float) -> float:
         raise ValueError(f"{name}={raw!r} is not a number") from None
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={raw!r} is not a yes/no value (use 1 or 0)")
+
+
 def _user_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
@@ -72,6 +90,10 @@ class Settings:
     geocoder_timeout: float = 10.0
     geocoder_retries: int = 3
     mirror: str = ""
+    allow_private_urls: bool = False
+    fetch_timeout: float = 10.0
+    fetch_deadline: float = 30.0
+    fetch_max_redirects: int = 5
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -97,6 +119,10 @@ class Settings:
             geocoder_timeout=_env_float("GEO_GEOCODER_TIMEOUT", base.geocoder_timeout),
             geocoder_retries=int(_env_float("GEO_GEOCODER_RETRIES", base.geocoder_retries)),
             mirror=env.get("GEO_MIRROR", "").strip(),
+            allow_private_urls=_env_bool("GEO_ALLOW_PRIVATE_URLS", base.allow_private_urls),
+            fetch_timeout=_env_float("GEO_FETCH_TIMEOUT", base.fetch_timeout),
+            fetch_deadline=_env_float("GEO_FETCH_DEADLINE", base.fetch_deadline),
+            fetch_max_redirects=int(_env_float("GEO_FETCH_MAX_REDIRECTS", base.fetch_max_redirects)),
         )
 
 

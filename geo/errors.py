@@ -19,6 +19,21 @@ class InputTooLargeError(InvalidInputError):
     """Input over the configured size limit."""
 
 
+class FetchError(InvalidInputError):
+    """A URL given as input could not be downloaded: unreachable, an HTTP error status, a
+    broken response. The message names the URL and the reason."""
+
+
+class FetchRefusedError(FetchError):
+    """A URL the download policy refuses: a scheme other than http(s), a loopback, private
+    or otherwise non-public address, too many redirects, a content type that is not an
+    article or a feed. No body is read from it."""
+
+
+class FetchTimeoutError(FetchError, TimeoutError):
+    """A download took longer than the configured timeout or total deadline."""
+
+
 class DataFileError(GeoError, FileNotFoundError):
     """An embedded or downloaded data file is missing or corrupt.
 

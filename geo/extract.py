@@ -24,6 +24,9 @@ Offline by default: the geocoder's online step runs only when the caller asks.
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
+
 import math
 import os
 from dataclasses import dataclass
@@ -110,7 +113,8 @@ class Extractor:
         if self.join:
             self._join([i for r in results for i in r.incidents])
         for r in results:
-            r.incidents = _drop_covered(r.incidents)
+            r.incidents = _drop_covered(_merge_same_place(r.incidents))
+            _attribute_figures(r.incidents)
         return results
 
     def extract(self, source: Any, **load_kw: Any) -> list[ExtractionResult]:
@@ -126,11 +130,12 @@ class Extractor:
             )
         )
         places = tuple(dict.fromkeys(i.place for i in incidents if i.place_kind in ("place", "unknown")))
+        place_index = {p: n for n, p in enumerate(places)}
         zones = tuple(dict.fromkeys(i.border_zone for i in incidents if i.border_zone))
         for inc in incidents:
             kind = inc.place_kind
             if kind in ("place", "unknown"):
-                others = tuple(p for p in places if p != inc.place)
+                others = _context_places(places, place_index[inc.place])
                 if inc.anchor:  # "X near Ménaka": the best clue to which X
                     others = (inc.anchor, *others)
                 ctx = GeocodeContext(regions=regions, places=others, border_zones=zones)
@@ -226,6 +231,47 @@ class Extractor:
             inc.nearest_country = row["nearest_country"]
 
 
+#: Other places of the article given to the geocoder as context, at most (the nearest in
+#: the text's order). All of them made hostile text with thousands of places quadratic.
+MAX_CONTEXT_PLACES = 40
+
+
+def _context_places(places: tuple[str, ...], n: int) -> tuple[str, ...]:
+    """The article's other places (``places`` without ``places[n]``), the nearest ones
+    when there are more than :data:`MAX_CONTEXT_PLACES`."""
+    if len(places) <= MAX_CONTEXT_PLACES + 1:
+        return places[:n] + places[n + 1 :]
+    half = MAX_CONTEXT_PLACES // 2
+    lo = max(0, min(n - half, len(places) - 1 - MAX_CONTEXT_PLACES))
+    window = places[lo : lo + MAX_CONTEXT_PLACES + 1]
+    return tuple(p for k, p in enumerate(window, start=lo) if k != n)
+
+
+def _attribute_figures(incidents: list[Incident]) -> None:
+    """Drop repeated figures within an incident, and split each figure reported for
+    several incidents together among them (``Fatalities.share``), so that summing
+    incidents counts every reported death once."""
+    def key(f) -> tuple:
+        return (f.count, f.victims, f.is_claim)
+
+    for inc in incidents:
+        kept: dict[tuple, Any] = {}
+        for f in inc.fatalities:  # the headline and the body giving the same figure
+            if key(f) not in kept or (kept[key(f)].who_reported is None and f.who_reported):
+                kept[key(f)] = f
+        inc.fatalities = list(kept.values())
+    holders: dict[tuple, list[tuple[Incident, int]]] = {}
+    for inc in incidents:
+        for k, f in enumerate(inc.fatalities):
+            if f.shared:
+                holders.setdefault(key(f), []).append((inc, k))
+    for (count, *_), where in holders.items():
+        n = len(where)
+        for rank, (inc, k) in enumerate(where):
+            part = count // n + (1 if rank < count % n else 0)
+            inc.fatalities[k] = dataclasses.replace(inc.fatalities[k], share=part)
+
+
 def _pkey(inc: Incident) -> tuple[float, float]:
     return (round(float(inc.lat), 5), round(float(inc.lon), 5))  # type: ignore[arg-type]
 
@@ -256,12 +302,81 @@ def _covers(coarse: Incident, fine: Incident) -> bool:
     return False
 
 
+#: At most this many coarse-dated incidents of one place are tried as merge partners.
+MAX_MERGE_CANDIDATES = 50
+
+
+def _date_window(inc: Incident) -> tuple[Any, Any] | None:
+    d = inc.date
+    if d is None:
+        return None
+    if inc.date_precision == "week":  # "some day in the week up to" that date
+        return (d - timedelta(days=6), d)
+    if inc.date_precision == "month":
+        return (d.replace(day=1), d)
+    return (d, d)
+
+
+def _merge_same_place(incidents: list[Incident]) -> list[Incident]:
+    """One incident per place and event within an article: a headline restating the body
+    ("Forty-two soldiers killed in attack on Tessit camp") must not add a second one.
+
+    Two incidents merge when their place as written folds alike, they sit on the same
+    point (or neither has one), their date windows overlap and their event types agree
+    (the store's merge rule, :func:`geo.store.merge.types_compatible`). The finer date
+    wins; evidence, actors and figures are united.
+    """
+    from .store.merge import types_compatible  # one rule for "same event" everywhere
+
+    out: list[Incident] = []
+    # candidates: same place and point, then by day (a window spans at most a month), so
+    # the work stays linear however many incidents one article has
+    by_day: dict[tuple, dict[Any, list[Incident]]] = {}
+    coarse: dict[tuple, list[Incident]] = {}  # week, month or no date: few per place
+    for inc in incidents:
+        win = _date_window(inc)
+        place_key = (_gazetteer.fold(inc.place), inc.lat, inc.lon)
+        days = by_day.setdefault(place_key, {})
+        pool = coarse.setdefault(place_key, [])
+        if win is None:
+            candidates = [*pool[:MAX_MERGE_CANDIDATES], *(i for v in list(days.values())[:MAX_MERGE_CANDIDATES] for i in v)]
+        else:
+            span = (win[1] - win[0]).days
+            candidates = [*pool[:MAX_MERGE_CANDIDATES],
+                          *(i for k in range(span + 1) for i in days.get(win[0] + timedelta(days=k), ()))]
+        twin = None
+        for other in candidates:
+            owin = _date_window(other)
+            if ((win is None or owin is None or (win[0] <= owin[1] and owin[0] <= win[1]))
+                    and types_compatible(other.event_type, inc.event_type)):
+                twin = other
+                break
+        if twin is None:
+            out.append(inc)
+            if inc.date is not None and inc.date_precision == "day":
+                days.setdefault(inc.date, []).append(inc)
+            else:
+                pool.append(inc)
+            continue
+        finer = {"day": 0, "week": 1, "month": 2}
+        if finer.get(inc.date_precision or "", 3) < finer.get(twin.date_precision or "", 3):
+            twin.date, twin.date_precision = inc.date, inc.date_precision
+        twin.event_type = twin.event_type or inc.event_type
+        twin.actors = list(dict.fromkeys([*twin.actors, *inc.actors]))
+        twin.evidence = sorted(set(twin.evidence) | set(inc.evidence), key=lambda e: (e.start, e.end))
+        twin.fatalities = [*twin.fatalities, *inc.fatalities]
+    return out
+
+
 def _drop_covered(incidents: list[Incident]) -> list[Incident]:
     """Drop a region/area/border/country incident when a finer one of its event lies inside it."""
+    by_group: dict[int, list[Incident]] = {}  # only the same event can cover (and not all pairs)
+    for inc in incidents:
+        by_group.setdefault(inc.group, []).append(inc)
     keep = []
     for inc in incidents:
         if inc.geo_precision >= REGION and inc.place_kind in ("region", "area", "border", "country"):
-            if any(_covers(inc, other) for other in incidents if other is not inc):
+            if any(_covers(inc, other) for other in by_group[inc.group] if other is not inc):
                 continue
         keep.append(inc)
     return keep

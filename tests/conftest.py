@@ -22,7 +22,8 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     root = tmp_path_factory.mktemp("geo-home")
     monkeypatch.setenv("GEO_DATA_DIR", str(root / "full-data"))
     monkeypatch.setenv("GEO_DATABASE_URL", f"sqlite:///{root / 'incidents.sqlite'}")
-    for var in ("GEO_GEOCODER", "GEO_GEOCODER_URL", "GEO_MIRROR", "GEO_BORDER_KM", "GEO_TRIBORDER_KM"):
+    for var in ("GEO_GEOCODER", "GEO_GEOCODER_URL", "GEO_MIRROR", "GEO_BORDER_KM", "GEO_TRIBORDER_KM",
+                "GEO_ALLOW_PRIVATE_URLS", "GEO_FETCH_TIMEOUT", "GEO_FETCH_DEADLINE", "GEO_FETCH_MAX_REDIRECTS"):
         monkeypatch.delenv(var, raising=False)
     config.get_settings.cache_clear()
     yield root
@@ -36,7 +37,7 @@ class LoopbackServer:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:

@@ -342,12 +342,18 @@ def find_actors(ft: FoldedText) -> list[ActorMention]:
         if canon == FAMA and _FOREIGN.search(f, max(0, fs - 14), fs):
             continue
         found.append(ActorMention(s, e, ft.text[s:e], canon, ROLE[canon]))
+    # "the group" -> the last armed group named before it (one pass: found is in text order)
+    named = len(found)
+    i = 0
+    last_armed: str | None = None
     for m in _ANAPHORA.finditer(f):
         s, e = ft.to_orig(*m.span())
-        prior = [a for a in found if a.end <= s and a.role == "armed"]
-        if prior:
-            canon = prior[-1].actor
-            found.append(ActorMention(s, e, ft.text[s:e], canon, "armed"))
+        while i < named and found[i].end <= s:
+            if found[i].role == "armed":
+                last_armed = found[i].actor
+            i += 1
+        if last_armed is not None:
+            found.append(ActorMention(s, e, ft.text[s:e], last_armed, "armed"))
     found.sort(key=lambda a: a.start)
     return found
 

@@ -262,12 +262,12 @@ def find_dates(ft: FoldedText, pub: date | None) -> list[DateMention]:
             if m is not None and m.end() > m.start():
                 cands.append((order, m.start(), m.end(), kind, m))
     cands.sort(key=lambda c: (c[0], c[1]))
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(f) + 1)  # characters already part of a date (linear, not pairwise)
     raw: list[tuple[int, int, str, re.Match[str]]] = []
     for _, s, e, kind, m in cands:
-        if any(s < te and ts < e for ts, te in taken):
+        if taken.find(1, s, e) != -1:
             continue
-        taken.append((s, e))
+        taken[s:e] = b"\x01" * (e - s)
         raw.append((s, e, kind, m))
     raw.sort(key=lambda r: r[0])
     out: list[DateMention] = []

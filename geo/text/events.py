@@ -17,6 +17,7 @@ found in a clause into one type, most specific first:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from .folding import FoldedText
 from .phrases import PhraseScanner
@@ -113,15 +114,22 @@ def _scanner() -> PhraseScanner:
 def find_cues(ft: FoldedText) -> list[tuple[int, int, str]]:
     """(folded start, folded end, class) for every cue word, sorted by position."""
     f = ft.folded
-    blocked = [m.span() for m in _NOT_EVENT.finditer(f)]
+    blocked = [m.span() for m in _NOT_EVENT.finditer(f)]  # sorted, not overlapping
+    bstarts = [bs for bs, _ in blocked]
     out: list[tuple[int, int, str]] = []
     for s, e, labels in _scanner().scan(f, overlapping=True):
         for cls in labels:
-            if cls in ("explosive", "kill") and blocked and any(bs <= s < be for bs, be in blocked):
+            if cls in ("explosive", "kill") and blocked and _inside(blocked, bstarts, s):
                 continue
             out.append((s, e, cls))
     out.sort()
     return out
+
+
+def _inside(spans: list[tuple[int, int]], starts: list[int], pos: int) -> bool:
+    """Whether ``pos`` lies in one of the sorted, disjoint ``spans`` (``starts`` their starts)."""
+    i = bisect_right(starts, pos) - 1
+    return i >= 0 and pos < spans[i][1]
 
 
 def classify(classes: set[str]) -> str | None:

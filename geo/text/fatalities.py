@@ -16,6 +16,7 @@ a claim, not a fact.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from . import actors as _actors
 from .folding import FoldedText
@@ -192,25 +193,50 @@ def _parse_number(s: str) -> tuple[int | None, str | None]:
     return (total or None), None
 
 
-def _reporter(ft: FoldedText, fstart: int, fend: int, at: int) -> str | None:
+class _Reporting:
+    """The reporting phrases of one sentence, found once (not once per figure: a sentence
+    may hold thousands of figures). Positions are relative to the sentence start."""
+
+    __slots__ = ("according", "according_pos", "subjects", "subjects_pos")
+
+    def __init__(self, seg: str) -> None:
+        # "according to X": (position, phrase start, phrase end)
+        self.according = [(m.start(), m.start(1), m.end(1)) for m in _ACCORDING.finditer(seg)]
+        blocked = [m.span() for m in _NOT_REPORT.finditer(seg)]  # sorted, disjoint
+        bstarts = [bs for bs, _ in blocked]
+        self.subjects = []  # "X said"
+        for m in _SUBJECT_BEFORE.finditer(seg):
+            pos = m.end(1) + 1  # the verb's first character
+            i = bisect_right(bstarts, pos) - 1
+            if i >= 0 and pos <= blocked[i][1]:
+                continue  # "claimed responsibility", "claimed the lives"
+            self.subjects.append((m.start(), m.start(1), m.end(1)))
+        self.according_pos = [c[0] for c in self.according]
+        self.subjects_pos = [c[0] for c in self.subjects]
+
+    def phrase_for(self, rel: int) -> tuple[int, int] | None:
+        """(start, end) of the reporter phrase for a figure at ``rel``: the last "X said"
+        before it, else the last "according to X" before it, else the sentence's first."""
+        i = bisect_right(self.subjects_pos, rel)
+        if i:
+            return self.subjects[i - 1][1:]
+        j = bisect_right(self.according_pos, rel)
+        if j:
+            return self.according[j - 1][1:]
+        first = self.according or self.subjects
+        return first[0][1:] if first else None
+
+
+def _reporter(ft: FoldedText, fstart: int, fend: int, at: int, reporting: _Reporting | None = None) -> str | None:
     """Who reported the figure at folded position ``at`` in the sentence ``[fstart, fend)``."""
     f = ft.folded
-    seg = f[fstart:fend]
-    cands: list[tuple[int, int, int]] = []  # (position, phrase start, phrase end) in folded text
-    blocked = [m.span() for m in _NOT_REPORT.finditer(seg)]
-    for m in _ACCORDING.finditer(seg):
-        cands.append((m.start(), m.start(1), m.end(1)))
-    for m in _SUBJECT_BEFORE.finditer(seg):
-        verb_start = m.end(1)
-        if any(bs <= verb_start + 1 <= be for bs, be in blocked):
-            continue
-        cands.append((m.start(), m.start(1), m.end(1)))
-    if not cands:
+    if reporting is None:
+        reporting = _Reporting(f[fstart:fend])
+    span = reporting.phrase_for(at - fstart)
+    if span is None:
         return None
-    rel = at - fstart
-    before = [c for c in cands if c[0] <= rel]
-    _, ps, pe = before[-1] if before else cands[0]
-    words = seg[ps:pe].split()
+    ps, pe = span
+    words = f[fstart + ps : fstart + pe].split()
     phrase = " ".join(words[-4:])
     # map the kept words back to the original text (keeps capitals: "CSP", "FAMa")
     keep_start = fstart + pe - len(phrase)
@@ -232,11 +258,12 @@ def find_fatalities(ft: FoldedText, fstart: int, fend: int) -> list[Fatalities]:
     f = ft.folded
     seg = f[fstart:fend]
     out: list[Fatalities] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(seg) + 1)  # characters already part of a figure
+    reporting: list[_Reporting] = []  # built on first use
 
     def add(m: re.Match[str], victims: str, need_kill: bool) -> None:
         s, e = m.start() + fstart, m.end() + fstart
-        if any(s < te and ts < e for ts, te in taken):
+        if taken.find(1, m.start(), m.end()) != -1:
             return
         if need_kill and not _killing_context(f, s, e, fstart, fend):
             return
@@ -244,12 +271,14 @@ def find_fatalities(ft: FoldedText, fstart: int, fend: int) -> list[Fatalities]:
         if not count or count > 100000:
             return
         qual = _QUAL_NORM.get(m.group("qual") or "") or implied
-        who = _reporter(ft, fstart, fend, s)
+        if not reporting:
+            reporting.append(_Reporting(seg))
+        who = _reporter(ft, fstart, fend, s, reporting[0])
         claim = _actors.is_party(who) or bool(_NEUTRALISED.search(f, max(fstart, s - 60), min(fend, e + 40)))
         if who is None and _NEUTRALISED.search(f, max(fstart, s - 60), min(fend, e + 40)):
             who = _actors.FAMA
         os_, oe = ft.to_orig(s, e)
-        taken.append((s, e))
+        taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         out.append(Fatalities(count, qual, who, victims, claim, False, os_, oe))
 
     for m in _TOLL.finditer(seg):

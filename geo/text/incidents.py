@@ -27,7 +27,7 @@ an eventful mention of Mali gives one country-level incident.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -55,6 +55,11 @@ from .sentences import split_sentences
 
 #: accent/case fold of short strings, cached (names and neighbouring words repeat)
 _fold = lru_cache(maxsize=65536)(_gazetteer.fold)
+
+#: Most casualty figures one incident takes from its clause and frame. A figure stated for
+#: several places is copied to each; hostile text (thousands of places and figures in one
+#: clause) would otherwise need places x figures records.
+MAX_FIGURES = 50
 
 _SPLIT = re.compile(r",? (?:and|as well as|while|whereas|but|et|ainsi que|tandis que|alors que|mais) |; ")
 _MODIFIER_GAP = re.compile(
@@ -114,8 +119,10 @@ class _Frame:
     report_date: DateMention | None = None
     report_sentence: int = -1
     last_sentence: int = -1  # the sentence of its latest incident
-    actors: list[tuple[str, int]] = field(default_factory=list)
-    types: list[tuple[str, int]] = field(default_factory=list)
+    # actor -> the sentence that first named it in this frame; event type -> first sentence
+    # (first occurrences only: a frame can span thousands of sentences)
+    actors: dict[str, int] = field(default_factory=dict)
+    types: dict[str, int] = field(default_factory=dict)
     fatalities: list[tuple[Fatalities, int]] = field(default_factory=list)
     strong: int = 0
 
@@ -131,6 +138,7 @@ class _Clause:
     classes: set[str]
     fatalities: list[Fatalities]
     report_dates: list[DateMention] = field(default_factory=list)  # "said on Tuesday"
+    first_dated: DateMention | None = None  # the first of ``dates`` that resolved to a day
 
     @property
     def eventful(self) -> bool:
@@ -210,11 +218,11 @@ def _clauses(
 
     def has_date(a: int, b: int) -> bool:
         oa, ob = ft.to_orig(a, b)
-        return bool(_in(dstarts, dates, oa, ob))
+        return bisect_left(dstarts, ob) > bisect_left(dstarts, oa)
 
     def has_place(a: int, b: int) -> bool:
         oa, ob = ft.to_orig(a, b)
-        return bool(_in(pstarts, places, oa, ob))
+        return bisect_left(pstarts, ob) > bisect_left(pstarts, oa)
 
     bounds = [fs]
     f = ft.folded
@@ -235,15 +243,18 @@ def _clauses(
         cl_cues = _in(cstarts, cues, a, b)
         cl_dates = _in(dstarts, dates, oa, ob)
         reported = [d for d in cl_dates if _is_report_date(ft, d)]
+        reported_ids = {id(d) for d in reported}
+        happened = [d for d in cl_dates if id(d) not in reported_ids]
         out.append(
             _Clause(
                 sent=idx,
                 start=oa,
                 end=ob,
                 places=_in(pstarts, places, oa, ob),
-                dates=[d for d in cl_dates if d not in reported],
+                dates=happened,
+                first_dated=next((d for d in happened if d.value is not None), None),
                 report_dates=reported,
-                actors=[m.actor for m in _in(astarts, actors, oa, ob)],
+                actors=list(dict.fromkeys(m.actor for m in _in(astarts, actors, oa, ob))),
                 classes={c[2] for c in cl_cues},
                 fatalities=find_fatalities(ft, a, b)
                 if any(c[2] == "kill" for c in cl_cues) or "bilan" in ft.folded[a:b]
@@ -279,6 +290,7 @@ def _group(
     cstarts = [c[0] for c in cues]
     main = _Frame(0)
     frames = [main]
+    by_date: dict[date, _Frame] = {}  # the first frame (in list order) of each date
     current = main
     last_para = -1
     cands: list[_Cand] = []
@@ -291,7 +303,7 @@ def _group(
         clauses = _clauses(ft, sent, si, places, pstarts, dates, dstarts, actor_mentions, astarts, cues, cstarts)
         sent_classes: set[str] = clauses[0].classes if len(clauses) == 1 else set().union(*(c.classes for c in clauses))
         sent_type = _events.classify(sent_classes)
-        sent_actors = [a for c in clauses for a in c.actors]
+        sent_actors = list(dict.fromkeys(a for c in clauses for a in c.actors))
         for cl in clauses:
             locs = [p for p in cl.places if p.cue != "role"]
             dated = [d for d in cl.dates if d.value is not None]
@@ -302,18 +314,23 @@ def _group(
                 d = dated[0]
                 if current.date is None and (current.strong == 0 or not locs or current.last_sentence == si):
                     current.date, current.date_sentence = d, si
+                    if current is main:
+                        by_date[d.value] = main  # frames[0] comes first
+                    else:
+                        by_date.setdefault(d.value, current)
                 elif current.date is None or d.value != current.date.value:
-                    same = [f for f in frames if f.date is not None and f.date.value == d.value]
-                    if same:
-                        current = same[0]
+                    same = by_date.get(d.value)
+                    if same is not None:
+                        current = same
                     else:
                         current = _Frame(len(frames), d, si)
                         frames.append(current)
+                        by_date[d.value] = current
             for a in cl.actors:
-                current.actors.append((a, si))
+                current.actors.setdefault(a, si)
             ctype = _events.classify(cl.classes)
             if ctype:
-                current.types.append((ctype, si))
+                current.types.setdefault(ctype, si)
             if not locs or not any(p.kind != "country" for p in locs):
                 for fat in cl.fatalities:
                     current.fatalities.append((fat, si))
@@ -327,12 +344,26 @@ def _group(
                     if c.strong:
                         current.strong += 1
                         current.last_sentence = si
-    for fr in frames:  # figures stated without a place: the incidents of the last place sentence before
-        fcands = [c for c in cands if c.frame is fr and c.strong]
+    # figures stated without a place: the incidents of the last place sentence before
+    by_frame: dict[int, list[_Cand]] = {}
+    for c in cands:  # in sentence order
+        if c.strong:
+            by_frame.setdefault(c.frame.id, []).append(c)
+    for fr in frames:
+        fcands = by_frame.get(fr.id, [])
+        if not fr.fatalities or not fcands:
+            continue
+        fsents = [c.clause.sent for c in fcands]
         for fat, fsi in fr.fatalities:
-            prior = [c.clause.sent for c in fcands if c.clause.sent <= fsi]
-            targets = [c for c in fcands if c.clause.sent == max(prior)] if prior else fcands
+            n = bisect_right(fsents, fsi)
+            if n:
+                last = fsents[n - 1]
+                targets = fcands[bisect_left(fsents, last) : n]
+            else:
+                targets = fcands
             for c in targets:
+                if len(c.fatalities) >= MAX_FIGURES:
+                    continue  # hostile input: figures x places would not fit in memory
                 c.fatalities.append(replace(fat, shared=fat.shared or len(targets) > 1))
                 c.extra_sents.append(fsi)
     if not any(c.strong for c in cands):
@@ -417,8 +448,11 @@ def _clause_candidates(
         prev = m
     if any(c.mention.kind != "country" for c in out):
         out = [c for c in out if c.mention.kind != "country"]
+    # one figure for several places: each gets it marked shared (the same marked copies:
+    # a list of references per place, not new records)
+    shared = [replace(f, shared=True) for f in cl.fatalities[:MAX_FIGURES]] if len(out) > 1 else cl.fatalities
     for c in out:
-        c.fatalities = [replace(f, shared=True) for f in cl.fatalities] if len(out) > 1 else list(cl.fatalities)
+        c.fatalities = list(shared)
     return out
 
 
@@ -440,6 +474,11 @@ def _finalise(article: Article, sentences: list[Sentence], cands: list[_Cand]) -
     order: list[tuple[str, date | None]] = []
     frame_of: dict[tuple[str, date | None], int] = {}
     pending_weak: list[_Cand] = []
+    # evidence and figures are gathered in dicts and sorted once at the end: merging into
+    # sorted lists each time is quadratic when a place is named thousands of times
+    evidence_of: dict[tuple[str, date | None], dict[tuple[int, int], Evidence]] = {}
+    figures_of: dict[tuple[str, date | None], dict[tuple, Fatalities]] = {}
+    first_key: dict[tuple[str, int], tuple[str, date | None]] = {}  # (place key, frame) -> incident
 
     def ev(si: int) -> Evidence:
         s = sentences[si]
@@ -451,20 +490,24 @@ def _finalise(article: Article, sentences: list[Sentence], cands: list[_Cand]) -
             continue
         inc, key = _make_incident(article, c, ev)
         if key in by_key:
-            _merge(by_key[key], inc)
+            _merge(by_key[key], inc, evidence_of[key], figures_of[key])
         else:
             by_key[key] = inc
             order.append(key)
             frame_of[key] = c.frame.id
+            evidence_of[key] = {(e.start, e.end): e for e in inc.evidence}
+            figures_of[key] = {_figure_key(f): f for f in inc.fatalities}
+            first_key.setdefault((key[0], c.frame.id), key)
     for c in pending_weak:  # evidence only, for a place already found in the same frame
-        pk = _place_key(c.mention)
-        for key in order:
-            if key[0] == pk and frame_of[key] == c.frame.id:
-                _add_evidence(by_key[key], [ev(c.clause.sent)])
-                break
+        key = first_key.get((_place_key(c.mention), c.frame.id))
+        if key is not None:
+            e = ev(c.clause.sent)
+            evidence_of[key].setdefault((e.start, e.end), e)
     out = [by_key[k] for k in order]
     for inc, k in zip(out, order):
         inc.group = frame_of[k]
+        inc.evidence = sorted(evidence_of[k].values(), key=lambda e: e.start)
+        inc.fatalities = sorted(figures_of[k].values(), key=lambda f: f.start)
     return out
 
 
@@ -472,9 +515,9 @@ def _make_incident(article: Article, c: _Cand, ev) -> tuple[Incident, tuple[str,
     m, fr, cl = c.mention, c.frame, c.clause
     evidence = [ev(cl.sent)]
     # date: the clause's own, else the frame's, else the publication date (week precision)
-    own = [d for d in cl.dates if d.value is not None]
-    if own:
-        d_val, d_prec = own[0].value, own[0].precision
+    own = cl.first_dated  # (found once per clause: a clause may hold thousands of places)
+    if own is not None:
+        d_val, d_prec = own.value, own.precision
     elif fr.date is not None and fr.date.value is not None:
         d_val, d_prec = fr.date.value, fr.date.precision
         if fr.date_sentence >= 0:
@@ -492,19 +535,19 @@ def _make_incident(article: Article, c: _Cand, ev) -> tuple[Incident, tuple[str,
     if not any(_actors.ROLE.get(n) == "armed" for n in names):
         # nobody named here: the group the event's other sentences name ("X claimed the attack")
         wanted = ("armed",) if any(_actors.ROLE.get(n) == "generic" for n in names) else ("armed", "generic")
-        for a, si in fr.actors:
+        for a, si in fr.actors.items():
             if _actors.ROLE.get(a) in wanted and a not in names:
                 names.append(a)
                 actor_sent.setdefault(a, si)
     if not any(_actors.ROLE.get(n) == "state" for n in names):
-        for a, si in fr.actors:
+        for a, si in fr.actors.items():
             if _actors.ROLE.get(a) == "state" and a not in names:
                 names.append(a)
                 actor_sent.setdefault(a, si)
     # event type: the clause's, its sentence's, the frame's most specific one
     etype = _events.classify(cl.classes) or c.sentence_type
     if etype is None and fr.types:
-        etype = min((t for t, _ in fr.types), key=_events.EVENT_TYPES.index)
+        etype = min(fr.types, key=_events.EVENT_TYPES.index)
     if etype is None:
         etype = _events.ARMED_CLASH
     if etype not in (_events.VIOLENCE_CIVILIANS, _events.ABDUCTION):
@@ -535,10 +578,14 @@ def _make_incident(article: Article, c: _Cand, ev) -> tuple[Incident, tuple[str,
     return inc, (_place_key(m), d_val)
 
 
+def _figure_key(f: Fatalities) -> tuple:
+    return (f.start, f.count, f.victims)
+
+
 def _dedupe_fatalities(fats: list[Fatalities]) -> list[Fatalities]:
     seen: dict[tuple, Fatalities] = {}
     for f in fats:
-        seen.setdefault((f.start, f.count, f.victims), f)
+        seen.setdefault(_figure_key(f), f)
     return sorted(seen.values(), key=lambda f: f.start)
 
 
@@ -546,14 +593,18 @@ def _sorted_evidence(ev: list[Evidence]) -> list[Evidence]:
     return sorted({(e.start, e.end): e for e in ev}.values(), key=lambda e: e.start)
 
 
-def _add_evidence(inc: Incident, ev: list[Evidence]) -> None:
-    inc.evidence = _sorted_evidence(inc.evidence + ev)
-
-
-def _merge(into: Incident, other: Incident) -> None:
-    _add_evidence(into, other.evidence)
+def _merge(
+    into: Incident,
+    other: Incident,
+    evidence: dict[tuple[int, int], Evidence],
+    figures: dict[tuple, Fatalities],
+) -> None:
+    """Merge ``other`` into ``into``; evidence and figures go to the accumulators."""
+    for e in other.evidence:
+        evidence.setdefault((e.start, e.end), e)
+    for f in other.fatalities:
+        figures.setdefault(_figure_key(f), f)
     into.actors = _actors.final_actors(into.actors + other.actors)
-    into.fatalities = _dedupe_fatalities(into.fatalities + other.fatalities)
     into.geo_precision = min(into.geo_precision, other.geo_precision)
     if into.border_zone is None:
         into.border_zone = other.border_zone

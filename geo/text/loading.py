@@ -1,39 +1,61 @@
 """Input loading: bytes, files, JSON, HTML, RSS/Atom feeds and (on request) URLs -> Articles.
 
 Every path goes through the same checks: a size limit (``settings.max_input_bytes``,
-:class:`~geo.errors.InputTooLargeError`), empty input and binary input
-(:class:`~geo.errors.InvalidInputError`, with a message that says which). Encodings are
-detected: a BOM, then strict UTF-8, then charset-normalizer.
+:class:`~geo.errors.InputTooLargeError`; files and downloads are read only up to the
+limit, never whole), empty input and binary input (:class:`~geo.errors.InvalidInputError`,
+with a message that says which). Encodings are detected: a BOM, then strict UTF-8, then
+UTF-8 mixed with Windows-1252 (a pasted fragment), then the charset a server declared,
+then charset-normalizer (Latin-script guesses are read as Windows-1252, the superset of
+Latin-1 that French and English text uses).
 
 The format is detected from the content unless given: JSON (an object with "text", a list
 of such objects, or {"articles": [...]}), an RSS/Atom feed (feedparser), HTML (main text
 by trafilatura), else plain text. A URL is fetched only when the caller asks
-(``fetch=True``); otherwise it is refused, so nothing goes online by accident.
+(``fetch=True``); otherwise it is refused, so nothing goes online by accident. Fetching
+goes through :mod:`geo._http` (http/https only, public addresses only unless
+``GEO_ALLOW_PRIVATE_URLS``, bounded redirects, time and size, checked content types).
+
+Metadata from the input is data, not trusted: titles lose control and invisible
+characters, an article URL is kept only when it is an http(s) URL, and JSON fields of
+the wrong type are refused with a message that names them.
 """
 
 from __future__ import annotations
 
 import email.utils
+import io
 import json
 import os
 import re
+import stat
 import unicodedata
-import urllib.error
-import urllib.request
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .. import _http
 from ..config import Settings, get_settings
 from ..errors import InputTooLargeError, InvalidInputError
-from .clean import clean_text
+from .clean import clean_text, normalise_chars
 from .records import Article
 
 FORMATS = ("auto", "text", "html", "json", "feed")
 _URL = re.compile(r"^\s*https?://\S+\s*$", re.IGNORECASE)
+#: one token with a URL scheme ("file:///etc/passwd", "ftp://...", "data:text/html,..."):
+#: with fetch=True it is a URL the caller meant to fetch, and it is refused
+_OTHER_URL = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]{1,30}:\S+\s*$")
 _HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|article|main|div|p|h1|h2|span|br)\b", re.IGNORECASE)
 _FEED = re.compile(r"<(?:rss|feed|rdf:rdf)\b", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # not "<[^>]*>": a run of "<" without ">" made that quadratic
+_BLOCK_OPEN = re.compile(r"<(script|style|noscript)\b", re.IGNORECASE)
+_ESCAPED = re.compile("[\udc80-\udcff]+")  # bytes that were not UTF-8 (surrogateescape)
+#: charset-normalizer guesses for Latin-script text: read as Windows-1252 instead (short
+#: French text is often guessed as cp1250 and "à" comes out as "ŕ")
+_LATIN_GUESSES = frozenset(
+    """cp1250 cp1252 cp1254 cp1257 cp1258 latin_1 iso8859_1 iso8859_2 iso8859_3 iso8859_4 iso8859_9
+    iso8859_10 iso8859_13 iso8859_14 iso8859_15 iso8859_16 mac_roman mac_latin2 mac_iceland mac_turkish
+    cp437 cp850 cp852 cp858""".split()
+)
 _MAGIC = {
     b"%PDF": "a PDF document",
     b"PK\x03\x04": "a ZIP archive (or an Office document)",
@@ -74,6 +96,51 @@ def check_size(n_bytes: int, settings: Settings | None = None) -> None:
         )
 
 
+def check_text_size(text: str, settings: Settings | None = None) -> None:
+    """:func:`check_size` of ``text``'s UTF-8 length, without encoding a copy when the
+    character count already decides (1 to 4 bytes a character)."""
+    limit = _settings(settings).max_input_bytes
+    n = len(text)
+    if n > limit:
+        check_size(n, settings)  # at least n bytes: too large, say so now
+    elif n * 4 > limit:
+        check_size(len(text.encode("utf-8", "surrogatepass")), settings)
+
+
+def read_file(path: str | os.PathLike, settings: Settings | None = None) -> bytes:
+    """The bytes of a regular file, read only up to the size limit (never the whole of a
+    larger file, even one that grows while it is read, or one whose size the file system
+    does not report)."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InvalidInputError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{p}: cannot read it ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InvalidInputError(f"{p}: is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InvalidInputError(f"{p}: not a regular file (a device, pipe or socket); give a file")
+    check_size(st.st_size, settings)
+    limit = _settings(settings).max_input_bytes
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise InvalidInputError(f"{p}: cannot read it ({exc.strerror or exc})") from None
+    check_size(len(data), settings)
+    return data
+
+
+def read_stream(stream: Any, settings: Settings | None = None) -> bytes:
+    """Up to the size limit (plus one byte, to tell) of a binary stream such as stdin."""
+    limit = _settings(settings).max_input_bytes
+    data = stream.read(limit + 1)
+    check_size(len(data), settings)
+    return data
+
+
 def _check_text(text: str) -> str:
     """Reject empty text and text that is mostly control characters (binary decoded as text)."""
     if not text.strip():
@@ -89,8 +156,29 @@ def _check_text(text: str) -> str:
     return text
 
 
-def decode(data: bytes, settings: Settings | None = None) -> str:
-    """Bytes -> text: size limit, binary and empty checks, encoding detection."""
+def _mixed_utf8(data: bytes) -> str | None:
+    """UTF-8 with some Windows-1252 bytes in it (a fragment pasted from another file), or None.
+
+    Each byte that is not UTF-8 is read as Windows-1252. Used when the valid non-ASCII
+    UTF-8 characters are at least half as many as the stray bytes; a text with mostly
+    stray bytes is in a legacy encoding and left to the detector.
+    """
+    text = data.decode("utf-8", "surrogateescape")
+    stray = sum(len(m.group()) for m in _ESCAPED.finditer(text))
+    if not stray:
+        return text
+    valid = len(text) - len(text.encode("ascii", "ignore")) - stray  # non-ASCII characters that were UTF-8
+    if valid <= 0 or valid * 2 < stray:
+        return None
+    return _ESCAPED.sub(lambda m: bytes(ord(c) - 0xDC00 for c in m.group()).decode("cp1252", "replace"), text)
+
+
+def decode(data: bytes, settings: Settings | None = None, encoding: str | None = None) -> str:
+    """Bytes -> text: size limit, binary and empty checks, encoding detection.
+
+    ``encoding`` is a charset the source declared (an HTTP ``Content-Type``): tried after
+    UTF-8, before guessing.
+    """
     check_size(len(data), settings)
     if not data.strip():
         raise InvalidInputError("input is empty: there is no text to extract incidents from")
@@ -108,11 +196,25 @@ def decode(data: bytes, settings: Settings | None = None) -> str:
             return _check_text(data.decode("utf-8"))
         except UnicodeDecodeError:
             pass
+        mixed = _mixed_utf8(data)
+        if mixed is not None:
+            return _check_text(mixed)
+        if encoding:
+            try:
+                return _check_text(data.decode(encoding))
+            except (UnicodeDecodeError, LookupError):
+                pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise InvalidInputError("input looks binary (no text encoding fits it); give text, HTML, JSON or a feed")
+    if best.encoding in _LATIN_GUESSES:
+        for enc in ("cp1252", "latin_1"):
+            try:
+                return _check_text(data.decode(enc))
+            except UnicodeDecodeError:
+                continue
     return _check_text(str(best))
 
 
@@ -163,7 +265,15 @@ def detect_language(text: str) -> str:
 
 def _plain_title(text: str) -> str:
     """A headline among the first three lines: short, three words or more, no final stop."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][:3]
+    lines: list[str] = []  # the first three non-empty lines (not a list of every line)
+    pos = 0
+    while len(lines) < 3 and pos <= len(text):
+        nl = text.find("\n", pos)
+        nl = len(text) if nl == -1 else nl
+        line = text[pos:nl].strip()
+        if line:
+            lines.append(line)
+        pos = nl + 1
     for line in lines:
         if (
             len(line) <= 160
@@ -173,6 +283,33 @@ def _plain_title(text: str) -> str:
         ):
             return line
     return ""
+
+
+_CONTROL_OR_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_title(title: Any) -> str:
+    """A title as one line of visible text: control, bidi and zero-width characters out."""
+    t = normalise_chars(str(title or ""))
+    return " ".join(_CONTROL_OR_INVISIBLE.sub(" ", t).split())
+
+
+def safe_url(url: Any) -> str | None:
+    """``url`` if it is an http(s) URL with a host and nothing odd in it, else None.
+
+    Article URLs come from the input (JSON, feeds); a ``javascript:`` or ``data:`` link
+    must not reach a page as a link, so anything else is dropped.
+    """
+    if not isinstance(url, str):
+        return None
+    u = url.strip()
+    if not u or len(u) > 2048 or _CONTROL_OR_INVISIBLE.search(u) or " " in u:
+        return None
+    try:
+        _http.check_url(u)
+    except InvalidInputError:
+        return None
+    return u
 
 
 def make_article(
@@ -187,15 +324,17 @@ def make_article(
     cleaned = clean_text(text)
     if not cleaned.text.strip():
         raise InvalidInputError("input is empty after cleaning: there is no article text")
+    if language is not None and not isinstance(language, str):
+        raise InvalidInputError(f"language {language!r} is not supported (use en or fr)")
     lang = (language or "").lower()[:2] or detect_language(cleaned.text)
     if lang not in ("en", "fr"):
         raise InvalidInputError(f"language {language!r} is not supported (use en or fr)")
     return Article(
         text=cleaned.text,
-        title=" ".join((title or "").split()),
+        title=clean_title(title),
         published=parse_published(published) if not isinstance(published, date) else published,
         language=lang,
-        url=url,
+        url=safe_url(url),
         removed_duplicates=cleaned.removed,
     )
 
@@ -222,13 +361,43 @@ def _html_to_text(html: str) -> tuple[str, str, Any]:
     if not text.strip():
         import html as _html
 
-        body = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1>", " ", html)
-        body = re.sub(r"(?i)</?(p|div|br|h[1-6]|li|tr|article|section)\b[^>]*>", "\n", body)
+        body = _strip_blocks(html)
+        body = re.sub(r"(?i)</?(p|div|br|h[1-6]|li|tr|article|section)\b[^<>]*>", "\n", body)
         text = _html.unescape(_TAG.sub(" ", body))
-        m = re.search(r"(?is)<title[^>]*>(.*?)</title>", html)
-        if m and not title:
-            title = _html.unescape(_TAG.sub(" ", m.group(1))).strip()
+        if not title:
+            title = _html.unescape(_TAG.sub(" ", _first_title(html))).strip()
     return text, title, pub
+
+
+def _strip_blocks(html: str) -> str:
+    """``html`` without its <script>, <style> and <noscript> elements, in linear time.
+
+    An element that is never closed runs to the end of the document (as in a browser). A
+    regex with a lazy ``.*?`` rescanned the rest of the text for every unclosed tag.
+    """
+    out: list[str] = []
+    pos = 0
+    n = len(html)
+    while pos < n:
+        m = _BLOCK_OPEN.search(html, pos)
+        if m is None:
+            out.append(html[pos:])
+            break
+        out.append(html[pos : m.start()])
+        out.append(" ")
+        close = re.compile(rf"</{m.group(1)}\s*>", re.IGNORECASE).search(html, m.end())
+        if close is None:
+            break
+        pos = close.end()
+    return "".join(out)
+
+
+def _first_title(html: str) -> str:
+    m = re.search(r"<title\b[^<>]*>", html, re.IGNORECASE)
+    if m is None:
+        return ""
+    end = re.compile(r"</title\s*>", re.IGNORECASE).search(html, m.end())
+    return html[m.end() : end.start()] if end else ""
 
 
 def _fragment_to_text(fragment: str) -> str:
@@ -237,16 +406,37 @@ def _fragment_to_text(fragment: str) -> str:
 
     if "<" not in fragment:
         return _html.unescape(fragment)
-    body = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", fragment)
-    body = re.sub(r"(?i)</?(p|div|br|h[1-6]|li)\b[^>]*>", "\n", body)
+    body = _strip_blocks(fragment)
+    body = re.sub(r"(?i)</?(p|div|br|h[1-6]|li)\b[^<>]*>", "\n", body)
     return _html.unescape(_TAG.sub(" ", body))
 
 
-def _from_json(text: str, **kw: Any) -> list[Article]:
+def _parse_json(text: str) -> Any:
+    """``json.loads`` with every failure as :class:`InvalidInputError` (deep nesting, huge numbers)."""
     try:
-        obj = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"input is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidInputError("input is not usable JSON: it is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise InvalidInputError(f"input is not usable JSON: {exc}") from None
+
+
+_JSON_STRING_FIELDS = ("title", "url", "link", "language", "lang")
+_JSON_DATE_FIELDS = ("published", "date", "published_at")
+
+
+def _json_field(item: dict, i: int, name: str, kinds: tuple[type, ...]) -> Any:
+    value = item.get(name)
+    if value is None or isinstance(value, kinds) and not isinstance(value, bool):
+        return value
+    want = "a string" if kinds == (str,) else "a string or a number"
+    raise InvalidInputError(f"JSON article {i}: {name!r} must be {want}, not {type(value).__name__}")
+
+
+def _from_json(text: str, **kw: Any) -> list[Article]:
+    obj = _parse_json(text)
     if isinstance(obj, dict) and isinstance(obj.get("articles"), list):
         items = obj["articles"]
     elif isinstance(obj, list):
@@ -260,6 +450,10 @@ def _from_json(text: str, **kw: Any) -> list[Article]:
         body = item.get("text") or item.get("content") or item.get("body")
         if not isinstance(body, str) or not body.strip():
             raise InvalidInputError(f"JSON article {i} has no 'text' field (expected title, text, published, url)")
+        for name in _JSON_STRING_FIELDS:
+            _json_field(item, i, name, (str,))
+        for name in _JSON_DATE_FIELDS:
+            _json_field(item, i, name, (str, int, float))
         if _HTML.search(body[:2000]):
             body = _html_to_text(body)[0] or body
         out.append(
@@ -276,10 +470,22 @@ def _from_json(text: str, **kw: Any) -> list[Article]:
     return out
 
 
+_ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
+
+
 def _from_feed(text: str, **kw: Any) -> list[Article]:
     import feedparser
 
-    feed = feedparser.parse(text)
+    root = _FEED.search(text)
+    if _ENTITY_DECL.search(text, 0, root.start() if root else len(text)):
+        # internal entities are the "billion laughs" (expat expands megabytes before its
+        # guard stops it) and external ones read files: no real feed declares any
+        raise InvalidInputError("the feed declares XML entities (<!ENTITY ...>); such feeds are not read")
+
+    # bytes in a file object: given a str, feedparser treats a URL or a file path as
+    # something to open (a "feed" of "file:///etc/passwd" or "feed://10.0.0.1/" would be
+    # read or fetched, past every check in geo._http)
+    feed = feedparser.parse(io.BytesIO(text.encode("utf-8", "replace")))
     out = []
     for entry in feed.entries:
         body = ""
@@ -315,6 +521,8 @@ def detect_format(text: str) -> str:
             return "json"
         except json.JSONDecodeError:
             pass
+        except (RecursionError, ValueError):
+            return "json"  # JSON, but not usable: _from_json says why
     if _FEED.search(head) and (head.startswith("<") or head.lower().startswith("<?xml")):
         return "feed"
     if head.startswith("<") and _HTML.search(head) or len(_HTML.findall(head)) >= 3:
@@ -335,7 +543,9 @@ def articles_from_text(
     """Articles from already-decoded input of any supported format."""
     if fmt not in FORMATS:
         raise InvalidInputError(f"unknown input format {fmt!r}; use one of {', '.join(FORMATS)}")
-    check_size(len(text.encode("utf-8", "surrogatepass")), settings)
+    if not isinstance(text, str):
+        raise InvalidInputError(f"cannot read an article from {type(text).__name__}")
+    check_text_size(text, settings)
     _check_text(text)
     pub = _published_arg(published)
     if fmt == "auto":
@@ -354,16 +564,14 @@ def articles_from_text(
     ]
 
 
+def fetch_document(url: str, settings: Settings | None = None) -> _http.Fetched:
+    """Download ``url`` under the policy of :mod:`geo._http`: the body and its declared type."""
+    return _http.fetch(url.strip(), _settings(settings))
+
+
 def fetch_url(url: str, settings: Settings | None = None) -> bytes:
-    """Download ``url`` (size-limited; the configured User-Agent and timeout)."""
-    s = _settings(settings)
-    req = urllib.request.Request(url.strip(), headers={"User-Agent": s.user_agent})
-    try:
-        with urllib.request.urlopen(req, timeout=s.geocoder_timeout) as resp:  # noqa: S310 - user asked
-            data = resp.read(s.max_input_bytes + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise InvalidInputError(f"could not fetch {url}: {exc}") from None
-    return data
+    """Download ``url`` (http/https, public addresses, size and time limits: see :mod:`geo._http`)."""
+    return fetch_document(url, settings).body
 
 
 def load_articles(
@@ -383,13 +591,8 @@ def load_articles(
     ``fetch`` is true. ``published`` and ``language`` from the caller win over metadata.
     """
     if isinstance(source, os.PathLike):
-        p = Path(source)
-        if not p.is_file():
-            raise InvalidInputError(f"{p}: no such file")
-        check_size(p.stat().st_size, settings)
-        data = p.read_bytes()
         return articles_from_text(
-            decode(data, settings),
+            decode(read_file(source, settings), settings),
             fmt=fmt,
             published=published,
             language=language,
@@ -409,14 +612,17 @@ def load_articles(
         )
     if not isinstance(source, str):
         raise InvalidInputError(f"cannot read an article from {type(source).__name__}")
+    if fetch and _OTHER_URL.match(source) and not _URL.match(source):
+        _http.check_url(source.strip())  # file:, ftp:, data: ...: refused, clearly
     if _URL.match(source):
         if not fetch:
             raise InvalidInputError(
                 "input is a URL; fetching is off by default (pass fetch=True, or --fetch on the command line)"
             )
         u = source.strip()
+        doc = fetch_document(u, settings)
         return articles_from_text(
-            decode(fetch_url(u, settings), settings),
+            decode(doc.body, settings, encoding=doc.charset),
             fmt=fmt,
             published=published,
             language=language,

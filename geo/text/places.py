@@ -231,11 +231,14 @@ _ANAPHOR = re.compile(
     r"le village)\b(?! (?:of|de|d|du|des)\b)"
 )
 _NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w’'\-]*(?:[ ][A-ZÀ-ÖØ-Þ][\w’'\-]*){0,2}")
-_LIST = re.compile(
-    r"(?P<items>[A-ZÀ-ÖØ-Þ][\w’'\-]*(?: [A-ZÀ-ÖØ-Þ][\w’'\-]*){0,2}"
-    r"(?:, ?[A-ZÀ-ÖØ-Þ][\w’'\-]*(?: [A-ZÀ-ÖØ-Þ][\w’'\-]*){0,2})*,? (?:and|et|or|ou) "
-    r"[A-ZÀ-ÖØ-Þ][\w’'\-]*(?: [A-ZÀ-ÖØ-Þ][\w’'\-]*){0,2})"
-)
+#: An enumeration of capitalised names ending "..., X and Y". Bounded so that a failed
+#: attempt costs a constant: a word of at most 41 characters, taken whole (possessive:
+#: what follows a word is a space or a comma, so giving characters back never helps),
+#: and at most 50 items before the conjunction. Unbounded, hostile text (thousands of
+#: "Kayes, Kayes, ..." with no "and", or one endless capitalised word) was quadratic.
+_LIST_WORD = r"[A-ZÀ-ÖØ-Þ][\w’'\-]{0,40}+"
+_LIST_NAME = rf"{_LIST_WORD}(?: {_LIST_WORD}){{0,2}}"
+_LIST = re.compile(rf"(?P<items>{_LIST_NAME}(?:, ?{_LIST_NAME}){{0,50}},? (?:and|et|or|ou) {_LIST_NAME})")
 # Cues that introduce a name (folded text, the name follows the match). (pattern, precision, cue)
 _CUES: list[tuple[re.Pattern[str], int, str]] = [
     (

@@ -105,6 +105,9 @@ class Fatalities:
     shared: bool = False  # one figure for several incidents together
     start: int = 0
     end: int = 0
+    #: this incident's part of a ``shared`` figure, split evenly among the incidents it
+    #: was reported for (remainder to the first), as ACLED does; None when not shared
+    share: int | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -10,6 +10,7 @@ abbreviation ("Col.", "Gen.", "M.", "U.S.") or a single initial. Paragraph break
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from .records import Sentence
 
@@ -21,6 +22,9 @@ _ABBREV = frozenset(
 )
 _END = re.compile(r"[.!?…]+[\"”»’'\)\]]*")
 _PARA = re.compile(r"[^\n]+")
+#: Longest run of closing punctuation, and longest word, the abbreviation check looks at.
+_MAX_PUNCT = 16
+_MAX_ABBREV = 16
 
 
 def _is_boundary(text: str, end_punct: int, after: int) -> bool:
@@ -30,16 +34,24 @@ def _is_boundary(text: str, end_punct: int, after: int) -> bool:
     nxt = text[after]
     if nxt.islower():
         return False
-    # the word right before the run of punctuation
+    # the word right before the run of punctuation. Both walks back are bounded: an
+    # abbreviation is a short word and one full stop (plus quotes or brackets), and an
+    # unbounded walk makes hostile text ("x ! ! ! ...") quadratic.
     j = end_punct
-    while j > 0 and not text[j - 1].isalnum():
+    floor = max(0, end_punct - _MAX_PUNCT)
+    while j > floor and not text[j - 1].isalnum():
         j -= 1
+    if j == floor and j > 0 and not text[j - 1].isalnum():
+        return True  # a long run of punctuation and spaces: no abbreviation ends there
     punct = text[j:end_punct]
     if not (punct.startswith(".") and not punct.startswith("..")):
         return True
     k = j
-    while k > 0 and (text[k - 1].isalnum() or text[k - 1] in ".-"):
+    floor = max(0, j - _MAX_ABBREV)
+    while k > floor and (text[k - 1].isalnum() or text[k - 1] in ".-"):
         k -= 1
+    if k == floor and k > 0 and (text[k - 1].isalnum() or text[k - 1] in ".-"):
+        return True  # a word longer than any abbreviation
     word = text[k:j].lower()
     if word in _ABBREV or word.rstrip(".") in _ABBREV:
         return False
@@ -50,8 +62,12 @@ def _is_boundary(text: str, end_punct: int, after: int) -> bool:
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
     """Sentence spans of ``text[start:end]`` (offsets into ``text``), stripped of spaces."""
+    return list(iter_sentences(text, start, end))
+
+
+def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[Sentence]:
+    """Like :func:`split_sentences`, one span at a time (no list of them all in memory)."""
     end = len(text) if end is None else end
-    out: list[Sentence] = []
     para = -1
     for pm in _PARA.finditer(text, start, end):
         if not pm.group().strip():
@@ -68,17 +84,19 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
                 nxt += 1
             if nxt < pend and not _is_boundary(text, m.end(), nxt):
                 continue
-            _append(out, text, s, m.end(), para)
+            sent = _span(text, s, m.end(), para)
+            if sent is not None:
+                yield sent
             s = nxt
         if s < pend:
-            _append(out, text, s, pend, para)
-    return out
+            sent = _span(text, s, pend, para)
+            if sent is not None:
+                yield sent
 
 
-def _append(out: list[Sentence], text: str, s: int, e: int, para: int) -> None:
+def _span(text: str, s: int, e: int, para: int) -> Sentence | None:
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():
         e -= 1
-    if e > s:
-        out.append(Sentence(s, e, para))
+    return Sentence(s, e, para) if e > s else None

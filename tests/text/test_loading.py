@@ -147,8 +147,12 @@ def test_url_is_not_fetched_unless_asked():
         load_article("https://example.org/article")
 
 
-def test_url_is_fetched_when_asked(serve_handler):
+def test_url_is_fetched_when_asked(serve_handler, monkeypatch):
     import http.server
+
+    # loopback is refused by default (tests/hardening/test_fetch.py): this server is one
+    monkeypatch.setenv("GEO_ALLOW_PRIVATE_URLS", "1")
+    config.get_settings.cache_clear()
 
     page = f"<html><head><title>Diéma</title></head><body><article><p>{BODY}</p><p>{BODY}</p></article></body></html>"
 
@@ -170,7 +174,9 @@ def test_url_is_fetched_when_asked(serve_handler):
     assert a.text.count("Gunmen attacked") == 1  # the repeated paragraph is gone
 
 
-def test_unreachable_url_gives_clear_error():
+def test_unreachable_url_gives_clear_error(monkeypatch):
+    monkeypatch.setenv("GEO_ALLOW_PRIVATE_URLS", "1")
+    config.get_settings.cache_clear()
     with pytest.raises(InvalidInputError, match="could not fetch"):
         load_article("http://127.0.0.1:9/nothing", fetch=True)
 
