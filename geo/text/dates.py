@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from .folding import FoldedText
+from .numbers import NUMBER_UNITS
 from .phrases import PhraseScanner
 from .records import DateMention
 
@@ -89,30 +90,8 @@ WEEKDAYS = {
     "sunday": 6,
     "dimanche": 6,
 }
-NUMBER_WORDS = {
-    "one": 1,
-    "a": 1,
-    "an": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-    "dix": 10,
-}
+#: "a day earlier", "two days later", "trois jours plus tôt": up to ten
+NUMBER_WORDS = {"a": 1, "an": 1, **{w: n for w, n in NUMBER_UNITS.items() if n <= 10}}
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _WD_ALT = "|".join(WEEKDAYS)
 _NUM_ALT = r"\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
