@@ -263,7 +263,10 @@ _CUES: list[tuple[re.Pattern[str], int, str]] = [
     (
         re.compile(
             r"\b(?:la |les |une |dans la |dans le |du )?(?:localites?|villages?|communes?(?: rurales?)?|"
-            r"villes?|bourgades?|hameaux|hameau|secteur) (?:de |d |du )$"
+            r"villes?|bourgades?|hameaux|hameau|secteur) "
+            # "le village peul d'Ogossagou": an ethnonym or plain adjective may stand between
+            r"(?:(?:peul|peuls|peulh|dogon|dogons|bambara|touareg|songhai|songhay|bozo|dozo|malinke|soninke|"
+            r"arabe|voisin|voisine|frontalier|frontaliere|isole|isolee|recule|reculee) )?(?:de |d |du )$"
         ),
         TOWN,
         "town of",

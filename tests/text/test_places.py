@@ -161,3 +161,15 @@ def test_custom_gazetteer_index():
     assert idx.scan("attack at zinzanna today") == [(10, 18, "zinzanna")]
     assert idx.scan("zinzanas") == []  # whole words only
     assert place_index() is place_index()  # cached
+
+
+def test_an_adjective_between_village_and_its_name_keeps_the_name() -> None:
+    """"le village peul d'Ogossagou": the village is reported as written, placed at its cercle."""
+    from geo.extract import extract_text
+
+    result = extract_text(
+        "Des hommes armés ont attaqué vendredi le village dogon d'Ogossagou, dans le cercle de Bankass, "
+        "tuant 31 civils.", published="2020-02-14", language="fr")
+    places = {i.place: i for i in result.incidents}
+    assert "Ogossagou" in places
+    assert places["Ogossagou"].geo_precision == 2 and places["Ogossagou"].admin1 == "Mopti"
