@@ -24,12 +24,10 @@ Offline by default: the geocoder's online step runs only when the caller asks.
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import timedelta
-
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any, Iterable, Sequence
 
 from . import gazetteer as _gazetteer
@@ -269,7 +267,7 @@ def _attribute_figures(incidents: list[Incident]) -> None:
         n = len(where)
         for rank, (inc, k) in enumerate(where):
             part = count // n + (1 if rank < count % n else 0)
-            inc.fatalities[k] = dataclasses.replace(inc.fatalities[k], share=part)
+            inc.fatalities[k] = replace(inc.fatalities[k], share=part)
 
 
 def _pkey(inc: Incident) -> tuple[float, float]:
