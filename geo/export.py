@@ -99,7 +99,21 @@ def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.part")
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet ("=HYPERLINK(...)"
+#: in a place name from an article would run when an analyst opens the CSV).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(v: Any) -> Any:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe
+    (OWASP's advice for CSV injection); numbers are left as they are."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
+
+
 def write_csv(chunks: Iterable[list[dict[str, Any]]], path: Path) -> int:
+    """Write incidents as CSV (atomically); text that looks like a formula is defused."""
     n = 0
     tmp = _tmp(path)
     try:
@@ -108,7 +122,7 @@ def write_csv(chunks: Iterable[list[dict[str, Any]]], path: Path) -> int:
             w.writeheader()
             for rows in chunks:
                 for r in rows:
-                    w.writerow(_flat(r))
+                    w.writerow({k: _csv_safe(v) for k, v in _flat(r).items()})
                     n += 1
         os.replace(tmp, path)
     finally:

@@ -227,3 +227,15 @@ def test_cli_export_with_filters_and_dashboard_query_string(cli_env, tmp_path):
     assert p.returncode == 2 and "bbox" in p.stderr
     p = run("export", "-o", str(tmp_path / "x.gpkg"), "--db", "mysql://nobody@localhost/x")
     assert p.returncode == 2 and "unsupported database" in p.stderr
+
+
+def test_csv_export_defuses_spreadsheet_formulas(store, tmp_path):
+    store.add_article(make_article("A hostile place name"),
+                      [make_incident(place='=HYPERLINK("http://evil.example","x")', lat=14.45, lon=-11.44),
+                       make_incident(place="@SUM(1+1)", lat=13.0, lon=-5.0)])
+    export(tmp_path / "h.csv", store=store)
+    rows = list(csv.DictReader(open(tmp_path / "h.csv", newline="", encoding="utf-8")))
+    places = sorted(r["place"] for r in rows)
+    assert places == ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(1+1)"]
+    assert all(not r["lon"].startswith("'") for r in rows)  # negative numbers stay numbers
+    assert float(next(r for r in rows if r["place"].startswith("'=")) ["lon"]) == -11.44
