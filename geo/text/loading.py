@@ -591,47 +591,25 @@ def load_articles(
     ``fetch`` is true. ``published`` and ``language`` from the caller win over metadata.
     """
     if isinstance(source, os.PathLike):
-        return articles_from_text(
-            decode(read_file(source, settings), settings),
-            fmt=fmt,
-            published=published,
-            language=language,
-            title=title,
-            url=url,
-            settings=settings,
-        )
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return articles_from_text(
-            decode(bytes(source), settings),
-            fmt=fmt,
-            published=published,
-            language=language,
-            title=title,
-            url=url,
-            settings=settings,
-        )
-    if not isinstance(source, str):
+        text = decode(read_file(source, settings), settings)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        text = decode(bytes(source), settings)
+    elif not isinstance(source, str):
         raise InvalidInputError(f"cannot read an article from {type(source).__name__}")
-    if fetch and _OTHER_URL.match(source) and not _URL.match(source):
-        _http.check_url(source.strip())  # file:, ftp:, data: ...: refused, clearly
-    if _URL.match(source):
+    elif _URL.match(source):
         if not fetch:
             raise InvalidInputError(
                 "input is a URL; fetching is off by default (pass fetch=True, or --fetch on the command line)"
             )
-        u = source.strip()
-        doc = fetch_document(u, settings)
-        return articles_from_text(
-            decode(doc.body, settings, encoding=doc.charset),
-            fmt=fmt,
-            published=published,
-            language=language,
-            title=title,
-            url=u,
-            settings=settings,
-        )
+        url = source.strip()
+        doc = fetch_document(url, settings)
+        text = decode(doc.body, settings, encoding=doc.charset)
+    else:
+        if fetch and _OTHER_URL.match(source):
+            _http.check_url(source.strip())  # file:, ftp:, data: ...: refused, clearly
+        text = source
     return articles_from_text(
-        source, fmt=fmt, published=published, language=language, title=title, url=url, settings=settings
+        text, fmt=fmt, published=published, language=language, title=title, url=url, settings=settings
     )
 
 
