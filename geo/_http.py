@@ -247,28 +247,27 @@ class _Watchdog:
         self._timer.cancel()
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """Mixin: hand each new socket to the fetch's watchdog, so the deadline can close it
+    (for HTTPS, before the TLS handshake, which is then watched too)."""
+
     def __init__(self, *args: Any, watchdog: _Watchdog | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._watchdog = watchdog
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
+        sock = super()._new_conn()  # type: ignore[misc]
         if self._watchdog is not None:
             self._watchdog.attach(sock)
         return sock
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def __init__(self, *args: Any, watchdog: _Watchdog | None = None, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self._watchdog = watchdog
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        if self._watchdog is not None:
-            self._watchdog.attach(sock)  # the TLS handshake is watched too
-        return sock
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
     def connect(self) -> None:
         super().connect()
