@@ -114,6 +114,7 @@ def border_lines() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(4326)
 
 
+@lru_cache(maxsize=1)
 def tripoint() -> shapely.Point:
     """The Mali–Burkina Faso–Niger tripoint."""
     lines = border_lines().to_crs(METRIC_CRS).set_index("neighbour_iso3")
