@@ -3,6 +3,7 @@
     python -m geo ingest PATH|URL|FEED ... [--published DATE] [--db URL] [--workers N | --scheduler ADDR]
     python -m geo import-events FILE --format acled|ucdp [--db URL]
     python -m geo export --format csv|geojson|gpkg [filters] -o FILE [--db URL]
+    python -m geo regeocode [--limit N] [--db URL]
 
 Every command takes ``--db URL`` and otherwise reads GEO_DATABASE_URL (default: an SQLite
 file in the user's data folder). Each prints a one-line summary with counts (``--json``:
@@ -55,6 +56,16 @@ def add_subcommands(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _db(p)
     p.set_defaults(func=_cmd_import)
+
+    p = subparsers.add_parser(
+        "regeocode", help="ask the online geocoder again for places it could not answer for",
+        description="Places whose online lookup failed during an ingest (service down, too slow, rate limiting) "
+                    "were stored without a point and marked to retry. This asks the online geocoder "
+                    "(GEO_GEOCODER) again for them, using their articles' context; `ingest --online` does the "
+                    "same for earlier runs' places.")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N places")
+    _db(p)
+    p.set_defaults(func=_cmd_regeocode)
 
     p = subparsers.add_parser(
         "export", help="write filtered incidents to CSV, GeoJSON or GeoPackage",
@@ -132,11 +143,27 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     for what, why in report.failed:
         print(f"ingest: {what}: {why}", file=sys.stderr)
     _emit(args, report.summary(), report.to_dict())
+    if report.stopped:
+        print(f"ingest: stopped, the database failed: {report.stopped}. {report.not_stored} article(s) were not "
+              "stored (every stored article is whole); run the same command again to finish", file=sys.stderr)
+        return 1
     if report.failed:
         print(f"ingest: {len(report.failed)} input(s) or article(s) could not be ingested (see above); "
               "the rest is stored", file=sys.stderr)
         return 1
     return 0
+
+
+def _cmd_regeocode(args: argparse.Namespace) -> int:
+    from .regeocode import retry_pending
+    from .store import open_store
+
+    with open_store(args.db) as st:
+        report = retry_pending(st, limit=args.limit, force=True)
+    for err in report.errors:
+        print(f"regeocode: {err}", file=sys.stderr)
+    _emit(args, report.summary(), report.to_dict())
+    return 1 if report.errors else 0
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

@@ -13,6 +13,10 @@ GEO_DATABASE_URL             SQLAlchemy URL of the incident store (sqlite file i
 GEO_BORDER_KM                width of each national border zone inside Mali (50)
 GEO_TRIBORDER_KM             radius of the Liptako-Gourma zone around the Mali, Burkina
                              Faso and Niger tripoint (100)
+GEO_DB_BUSY_TIMEOUT          seconds an SQLite writer waits for another writer's lock (60)
+GEO_DB_RETRIES               times a write that failed because the database was locked or
+                             unreachable is tried again before the run stops (3)
+GEO_DB_RETRY_WAIT            seconds before the first such retry; doubled each time (1)
 GEO_MAX_INPUT_BYTES          largest article or upload accepted (5,000,000)
 GEO_GEOCODER                 online geocoder: "" (off), "nominatim", or any geopy name
 GEO_GEOCODER_URL             base URL of the online geocoder (the provider's own)
@@ -81,6 +85,9 @@ class Settings:
     database_url: str = field(default_factory=lambda: f"sqlite:///{_user_dir() / 'incidents.sqlite'}")
     border_km: float = 50.0
     triborder_km: float = 100.0
+    db_busy_timeout: float = 60.0
+    db_retries: int = 3
+    db_retry_wait: float = 1.0
     max_input_bytes: int = 5_000_000
     geocoder: str = ""
     geocoder_url: str = ""
@@ -110,6 +117,9 @@ class Settings:
             database_url=env.get("GEO_DATABASE_URL") or base.database_url,
             border_km=_env_float("GEO_BORDER_KM", base.border_km),
             triborder_km=_env_float("GEO_TRIBORDER_KM", base.triborder_km),
+            db_busy_timeout=_env_float("GEO_DB_BUSY_TIMEOUT", base.db_busy_timeout),
+            db_retries=int(_env_float("GEO_DB_RETRIES", base.db_retries)),
+            db_retry_wait=_env_float("GEO_DB_RETRY_WAIT", base.db_retry_wait),
             max_input_bytes=int(_env_float("GEO_MAX_INPUT_BYTES", base.max_input_bytes)),
             geocoder=env.get("GEO_GEOCODER", "").strip().lower(),
             geocoder_url=env.get("GEO_GEOCODER_URL", "").strip(),

@@ -11,7 +11,9 @@ Where each kind of location is put on the map:
   caller enables it). A name it cannot resolve stays an incident with
   ``geocode_status="unresolved"`` and no coordinates; when the geocoder only offers the
   article's region or border zone as a fallback, that area fills ``admin1`` /
-  ``border_zone`` but the coordinates stay empty (never a falsely exact pin).
+  ``border_zone`` but the coordinates stay empty (never a falsely exact pin). When the
+  online geocoder could not answer (down, too slow, rate limiting) the status is
+  ``"retry"`` instead: :func:`geo.regeocode.retry_pending` asks again later.
 - "near X", "cercle de X": X's point with geo_precision 2.
 - a region ("the Kayes region"): the region polygon's representative point, precision 3.
 - a vague area ("central Mali"): the representative point of the union of the regions it
@@ -35,6 +37,9 @@ from .geocode import GeocodeContext, Geocoder
 from .text import loading
 from .text.incidents import extract_incidents
 from .text.records import BORDER_ZONE, COUNTRY, DISTRICT, REGION, Article, Incident
+
+#: geocode_status of a place whose online lookup failed for a passing reason.
+RETRY = "retry"
 
 
 @dataclass
@@ -138,11 +143,13 @@ class Extractor:
                     others = (inc.anchor, *others)
                 ctx = GeocodeContext(regions=regions, places=others, border_zones=zones)
                 res = self.geocoder.geocode(inc.place, ctx, proper_noun=True)
+                pending = res.retry
                 if kind == "place" and (res.status != "resolved" or res.fallback):
                     # a name found verbatim in the gazetteer has passed the text-side checks
                     # (capitalised, not a common word, not inside a person's name): the
                     # geocoder's own running-text gate (its stoplist: Kati, San...) is lifted
                     res = self.geocoder.geocode(inc.place, ctx, proper_noun=True, strict=False)
+                    pending = pending or res.retry
                 if res.status != "resolved" or res.fallback or res.lat is None:
                     if inc.anchor:  # "a village near Ménaka": Ménaka's point, "near X" precision
                         ares = self.geocoder.geocode(inc.anchor, ctx, proper_noun=True)
@@ -156,7 +163,9 @@ class Extractor:
                     inc.geocoded_as = res.matched_name
                     self._country_hint[id(inc)] = res.country_code
                 else:
-                    inc.geocode_status = "unresolved"
+                    # "retry": the online geocoder failed for a passing reason (down, slow,
+                    # rate limiting); geo.regeocode asks it again later
+                    inc.geocode_status = RETRY if pending else "unresolved"
                     if res.fallback and res.admin1:
                         inc.admin1 = res.admin1
                     if len(inc.regions_hint) == 1 and not inc.admin1:
@@ -201,6 +210,10 @@ class Extractor:
         inc.geocode_status = "resolved"
 
     # ---------------------------------------------------------------- spatial join
+
+    def join_incidents(self, incidents: list[Incident]) -> None:
+        """Fill country, admin1/2, border zone and distance of the located incidents."""
+        self._join(incidents)
 
     def _join(self, incidents: list[Incident]) -> None:
         located = [i for i in incidents if i.lat is not None and i.lon is not None]

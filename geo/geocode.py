@@ -353,6 +353,11 @@ class Geocoder:
         self._geo_lock = threading.Lock()
         self.stats = {"lookups": 0, "lru_hits": 0, "cache_hits": 0, "online_requests": 0}
 
+    @property
+    def provider(self) -> Any:
+        """The online provider (:class:`geo._geopy.OnlineProvider`), or None when offline."""
+        return self._provider
+
     # -------------------------------------------------------------- persistence
 
     @property

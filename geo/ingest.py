@@ -13,7 +13,12 @@
 4. **write** from this process only (a single writer), one transaction per article: the
    article, its incidents (merged with incidents other articles already reported, see
    :mod:`geo.store.merge`), their links. A crash or kill leaves whole articles only, and
-   running the same command again completes the batch.
+   running the same command again completes the batch. A write that fails because the
+   database is locked or unreachable is tried again (``GEO_DB_RETRIES``, waits doubling
+   from ``GEO_DB_RETRY_WAIT``); if it still fails the run stops there with a clear message
+   (``report.stopped``), having stored whole articles only;
+5. **retry** (``--online``): places the online geocoder could not answer for in earlier
+   runs (down, slow, rate limiting) are asked again (:mod:`geo.regeocode`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .config import get_settings
 from .errors import GeoError, InvalidInputError
+from .store.base import StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +61,39 @@ class IngestReport:
     incidents_new: int = 0
     incidents_merged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)   # (input or article, why)
+    stopped: str | None = None      # why the run stopped early (the database failed)
+    not_stored: int = 0             # articles left for the next run when it stopped
+    pending_places: int = 0         # places of this run waiting for the online geocoder
+    retried: dict | None = None     # what asking again for earlier runs' places did
     seconds: float = 0.0
+    handled: int = field(default=0, repr=False)   # articles of this run written or failed so far
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.stopped is None
 
     def summary(self) -> str:
         s = (f"ingest: {self.articles} articles ({self.added} new, {self.already} already stored), "
              f"{self.incidents_new + self.incidents_merged} incidents ({self.incidents_new} new, "
              f"{self.incidents_merged} merged into existing), {len(self.failed)} failed")
+        if self.pending_places:
+            s += (f"; {self.pending_places} places wait for the online geocoder (it failed; "
+                  "they are asked again on the next online run)")
+        if self.retried and self.retried.get("pending"):
+            r = self.retried
+            s += (f"; earlier places asked again: {r['resolved']} located, {r['not_found']} unknown, "
+                  f"{r['still_pending']} still waiting")
+        if self.stopped:
+            s += f"\nstopped: {self.stopped}; {self.not_stored} articles not stored: run the same command again"
         return s
 
     def to_dict(self) -> dict:
         return {"inputs": self.inputs, "articles": self.articles, "added": self.added, "already": self.already,
                 "repeated": self.repeated, "incidents_new": self.incidents_new,
                 "incidents_merged": self.incidents_merged,
-                "failed": [{"input": a, "error": b} for a, b in self.failed], "seconds": round(self.seconds, 3)}
+                "failed": [{"input": a, "error": b} for a, b in self.failed], "stopped": self.stopped,
+                "not_stored": self.not_stored, "pending_places": self.pending_places, "retried": self.retried,
+                "seconds": round(self.seconds, 3)}
 
 
 # ------------------------------------------------------------------ loading
@@ -213,9 +236,19 @@ def ingest(
         done = st.existing_articles(unique)
         report.already += len(done)
         todo = [a for aid, a in unique.items() if aid not in done]
+        earlier = [r["id"] for r in st.pending_geocodes()] if online else []
         if todo:
-            _run(todo, st, report, workers=workers, scheduler=scheduler, online=online, progress=progress,
-                 extract=extract, batch_size=batch_size)
+            try:
+                _run(todo, st, report, workers=workers, scheduler=scheduler, online=online, progress=progress,
+                     extract=extract, batch_size=batch_size)
+            except _Stopped as stop:
+                report.stopped = stop.reason
+                report.not_stored = len(todo) - report.handled
+                log.error("ingest stopped: %s", stop.reason)
+        if earlier and report.stopped is None:
+            from .regeocode import retry_pending
+
+            report.retried = retry_pending(st, ids=earlier).to_dict()
     finally:
         if own:
             st.close()
@@ -223,18 +256,49 @@ def ingest(
     return report
 
 
+class _Stopped(Exception):
+    """The database kept failing: the run stops."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def add_with_retry(st: Any, article: Any, incidents: Any, *, sleep: Callable[[float], None] = time.sleep) -> Any:
+    """``st.add_article`` tried again while the database is locked or unreachable
+    (``GEO_DB_RETRIES`` times, waits doubling from ``GEO_DB_RETRY_WAIT``). Safe to repeat:
+    each try is one transaction, and an article already stored is left alone."""
+    settings = get_settings()
+    retries, wait = max(0, int(settings.db_retries)), max(0.0, float(settings.db_retry_wait))
+    for attempt in range(retries + 1):
+        try:
+            return st.add_article(article, incidents)
+        except StoreUnavailableError as exc:
+            if attempt >= retries:
+                raise
+            pause = wait * (2 ** attempt)
+            log.warning("%s; trying again in %.1f s (%d/%d)", exc, pause, attempt + 1, retries)
+            sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _write(st: Any, results: list, report: IngestReport, bar: Any) -> None:
     for art, incidents, error in results:
         if error is not None:
             report.failed.append((art.title or art.url or art.id[:12], error))
         else:
-            res = st.add_article(art, incidents)
+            try:
+                res = add_with_retry(st, art, incidents)
+            except StoreUnavailableError as exc:
+                raise _Stopped(str(exc)) from exc
             if res.added:
                 report.added += 1
                 report.incidents_new += res.incidents_new
                 report.incidents_merged += res.incidents_merged
+                report.pending_places += sum(1 for i in incidents if getattr(i, "geocode_status", None) == "retry")
             else:
                 report.already += 1
+        report.handled += 1
         if bar is not None:
             bar.update(1)
 

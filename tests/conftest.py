@@ -23,7 +23,8 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("GEO_DATA_DIR", str(root / "full-data"))
     monkeypatch.setenv("GEO_DATABASE_URL", f"sqlite:///{root / 'incidents.sqlite'}")
     for var in ("GEO_GEOCODER", "GEO_GEOCODER_URL", "GEO_MIRROR", "GEO_BORDER_KM", "GEO_TRIBORDER_KM",
-                "GEO_ALLOW_PRIVATE_URLS", "GEO_FETCH_TIMEOUT", "GEO_FETCH_DEADLINE", "GEO_FETCH_MAX_REDIRECTS"):
+                "GEO_ALLOW_PRIVATE_URLS", "GEO_FETCH_TIMEOUT", "GEO_FETCH_DEADLINE", "GEO_FETCH_MAX_REDIRECTS",
+                "GEO_DB_BUSY_TIMEOUT", "GEO_DB_RETRIES", "GEO_DB_RETRY_WAIT"):
         monkeypatch.delenv(var, raising=False)
     config.get_settings.cache_clear()
     yield root

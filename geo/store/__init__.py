@@ -31,7 +31,7 @@ from sqlalchemy.exc import ArgumentError
 
 from .base import (
     EDITABLE, INCIDENT_COLUMNS, MAP_COLUMNS, ArticleResult, ImportResult, IncidentStore, SchemaVersionError,
-    StoreError, StoreUnavailableError,
+    StoreConflictError, StoreError, StoreUnavailableError,
 )
 from .schema import SCHEMA_VERSION
 
@@ -68,5 +68,6 @@ def open_store(url: str | None = None, *, create: bool = True) -> IncidentStore:
 
 __all__ = [
     "open_store", "backend_of", "IncidentStore", "ArticleResult", "ImportResult", "StoreError",
-    "StoreUnavailableError", "SchemaVersionError", "SCHEMA_VERSION", "INCIDENT_COLUMNS", "MAP_COLUMNS", "EDITABLE",
+    "StoreUnavailableError", "StoreConflictError", "SchemaVersionError", "SCHEMA_VERSION", "INCIDENT_COLUMNS",
+    "MAP_COLUMNS", "EDITABLE",
 ]

@@ -24,6 +24,10 @@ class StoreUnavailableError(StoreError, ConnectionError):
     """The database cannot be reached or opened."""
 
 
+class StoreConflictError(StoreError):
+    """Someone else changed the record since it was read; nothing was written."""
+
+
 class SchemaVersionError(StoreError):
     """The database was written by another version of the program and cannot be used as is."""
 
@@ -93,9 +97,12 @@ class IncidentStore(abc.ABC):
         ``source_event_id`` required) in one transaction; ones already stored are skipped."""
 
     @abc.abstractmethod
-    def update_incident(self, incident_id: int, **changes: Any) -> dict[str, Any]:
+    def update_incident(self, incident_id: int, *, expect: Mapping[str, Any] | None = None,
+                        **changes: Any) -> dict[str, Any]:
         """Change fields of one incident (:data:`EDITABLE`), e.g. after review. New
-        coordinates without new admin values are joined again. Returns the incident."""
+        coordinates without new admin values are joined again. Returns the incident.
+        ``expect``: change it only if these fields still hold these values (checked in
+        the same transaction), else :class:`StoreConflictError` and nothing is written."""
 
     def set_review(self, incident_id: int, status: str, note: str | None = None) -> dict[str, Any]:
         """Set the review status (and note) of one incident."""
@@ -144,6 +151,11 @@ class IncidentStore(abc.ABC):
     @abc.abstractmethod
     def count(self, flt: IncidentFilter | None = None) -> int:
         """How many incidents pass ``flt``."""
+
+    @abc.abstractmethod
+    def pending_geocodes(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Incidents whose online geocoding failed for a passing reason (``geocode_status``
+        "retry"), oldest first: ``id``, ``place``, ``place_kind``, ``article_ids``."""
 
     @abc.abstractmethod
     def get_incident(self, incident_id: int) -> dict[str, Any] | None:

@@ -2,7 +2,8 @@
 
 ``initdb`` into a temporary folder, ``pg_ctl start`` on a free port (TCP on 127.0.0.1
 only; the Unix socket inside the data folder), trust authentication, durability off
-(fsync, synchronous_commit, full_page_writes: a test server needs no crash safety),
+(fsync, synchronous_commit, full_page_writes: a test server needs no crash safety;
+``crash_safe=True`` keeps synchronous_commit for tests that crash the server with :meth:`halt`),
 ``CREATE EXTENSION postgis`` in a template database, ``pg_ctl stop -m fast`` and the
 folder removed on :meth:`TempPostgres.stop` (also registered with atexit).
 
@@ -93,8 +94,12 @@ class TempPostgres:
     """One temporary server. ``url`` is the template database with PostGIS; use
     :meth:`create_database` for a fresh database per test (a fast template copy)."""
 
-    def __init__(self, bindir: Path | None = None) -> None:
+    def __init__(self, bindir: Path | None = None, *, crash_safe: bool = False) -> None:
         self.bindir = bindir or find_binaries()
+        #: keep synchronous_commit on, so a commit is in the WAL before it is acknowledged
+        #: and :meth:`halt` (a crash of the server) loses no committed transaction. Off
+        #: (the default, faster) a halt loses the last fraction of a second of commits.
+        self.crash_safe = crash_safe
         self.root: Path | None = None
         self.port = 0
         self.user = "postgres"
@@ -144,11 +149,7 @@ class TempPostgres:
         last = ""
         for _attempt in range(5):
             self.port = free_port()
-            opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={data} "
-                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 "
-                    "-c shared_buffers=128MB -c logging_collector=off")
-            r = self._run([str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(self.root / "server.log"),
-                           "-o", opts, "-w", "-t", "60", "start"])
+            r = self._pg_ctl_start()
             if r.returncode == 0:
                 self._started = True
                 break
@@ -159,6 +160,31 @@ class TempPostgres:
         self._psql("postgres", f"CREATE DATABASE {TEMPLATE_DB}")
         self._psql(TEMPLATE_DB, "CREATE EXTENSION postgis")
         return self
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess:
+        data = self.root / "data"  # type: ignore[operator]
+        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={data} "
+                f"-c fsync=off -c synchronous_commit={'on' if self.crash_safe else 'off'} "
+                "-c full_page_writes=off -c max_connections=60 -c shared_buffers=128MB -c logging_collector=off")
+        return self._run([str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(self.root / "server.log"),
+                          "-o", opts, "-w", "-t", "60", "start"])
+
+    def halt(self) -> None:
+        """Stop the server abruptly (``-m immediate``: like a crash; open connections
+        break), keeping its data for :meth:`resume`. For fault tests."""
+        if self._started and self.root is not None:
+            self._run([str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "-w",
+                       "stop"], timeout=60)
+            self._started = False
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port and data."""
+        if self._started or self.root is None:
+            return
+        r = self._pg_ctl_start()
+        if r.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not start again: {r.stderr.strip()}\n{self._log_tail()}")
+        self._started = True
 
     def _log_tail(self) -> str:
         try:

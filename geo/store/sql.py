@@ -25,8 +25,8 @@ from sqlalchemy.sql import ColumnElement
 from ..filters import IncidentFilter, incident_search_parts, search_text
 from . import merge as _merge
 from .base import (
-    EDITABLE, INCIDENT_COLUMNS, ArticleResult, ImportResult, IncidentStore, SchemaVersionError, StoreError,
-    StoreUnavailableError,
+    EDITABLE, INCIDENT_COLUMNS, ArticleResult, ImportResult, IncidentStore, SchemaVersionError,
+    StoreConflictError, StoreError, StoreUnavailableError,
 )
 from .rows import clean, coerce_date, fatality_summary, finish_row, incident_row, now, unique
 from .schema import MIGRATIONS, SCHEMA_VERSION, Tables, build_tables
@@ -182,6 +182,19 @@ class SQLStore(IncidentStore):
                 geocache.metadata.create_all(conn, checkfirst=True)
             except ImportError:  # pragma: no cover - geocache is part of the package
                 pass
+
+    def _schema_current(self) -> bool:
+        """Does the database hold every table at :data:`SCHEMA_VERSION` (read only)?"""
+        from .. import geocache
+
+        need = {t.name for t in self.t.store_tables} | set(geocache.metadata.tables)
+        try:
+            with self.engine.connect() as conn:
+                if not need <= set(inspect(conn).get_table_names()):
+                    return False
+                return conn.execute(select(func.max(self.t.schema_version.c.version))).scalar() == SCHEMA_VERSION
+        except OperationalError:
+            return False
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
@@ -390,43 +403,62 @@ class SQLStore(IncidentStore):
 
     # -- writing: corrections ------------------------------------------------------------
 
-    def update_incident(self, incident_id: int, **changes: Any) -> dict[str, Any]:
+    def update_incident(self, incident_id: int, *, expect: Mapping[str, Any] | None = None,
+                        **changes: Any) -> dict[str, Any]:
         bad = set(changes) - EDITABLE
         if bad:
             raise StoreError(f"cannot change {', '.join(sorted(bad))} (editable: {', '.join(sorted(EDITABLE))})")
         t = self.t
-        with self._write(serialise=True) as conn:
-            old = conn.execute(select(*[t.incident.c[k] for k in INCIDENT_COLUMNS])
-                               .where(t.incident.c.id == incident_id)).mappings().first()
-            if old is None:
-                raise StoreError(f"no incident with id {incident_id}")
-            row = dict(old)
-            row.update(changes)
-            if "date" in changes or "date_precision" in changes:
-                row["date"] = coerce_date(row.get("date"))
-                row["date_start"] = row["date_end"] = None   # the window follows the new date
-            if ("lat" in changes or "lon" in changes) and "geocode_status" not in changes:
-                # a point set by hand (review) is a located place; a point removed is not
-                located = row.get("lat") is not None and row.get("lon") is not None
-                row["geocode_status"] = "resolved" if located else "unresolved"
-            if ("lat" in changes or "lon" in changes) and row.get("lat") is not None and row.get("lon") is not None:
-                join_cols = ("country", "admin1", "admin2", "admin3", "border_zone", "distance_to_border_km",
-                             "nearest_country")
-                if not any(k in changes for k in join_cols):
-                    row.update(_join_one(row["lat"], row["lon"]))
-            row.pop("id")
-            row["updated_at"] = now()
-            row = finish_row(row)
-            values = {k: v for k, v in row.items() if k in t.incident.c and k != "id"}
-            conn.execute(update(t.incident).where(t.incident.c.id == incident_id).values(**values))
-            if "actors" in changes:
-                conn.execute(delete(t.incident_actors).where(t.incident_actors.c.incident_id == incident_id))
-                if row["actors"]:
-                    conn.execute(insert(t.incident_actors),
-                                 [{"incident_id": incident_id, "actor": a} for a in row["actors"]])
+        try:
+            with self._write(serialise=True) as conn:
+                old = conn.execute(select(*[t.incident.c[k] for k in INCIDENT_COLUMNS])
+                                   .where(t.incident.c.id == incident_id)).mappings().first()
+                if old is None:
+                    raise StoreError(f"no incident with id {incident_id}")
+                stale = {k: old.get(k) for k, v in (expect or {}).items() if old.get(k) != v}
+                if stale:
+                    raise StoreConflictError(f"incident {incident_id} changed meanwhile ({stale}); left as it is")
+                row = dict(old)
+                row.update(changes)
+                if "date" in changes or "date_precision" in changes:
+                    row["date"] = coerce_date(row.get("date"))
+                    row["date_start"] = row["date_end"] = None   # the window follows the new date
+                if ("lat" in changes or "lon" in changes) and "geocode_status" not in changes:
+                    # a point set by hand (review) is a located place; a point removed is not
+                    located = row.get("lat") is not None and row.get("lon") is not None
+                    row["geocode_status"] = "resolved" if located else "unresolved"
+                if ("lat" in changes or "lon" in changes) and row.get("lat") is not None and row.get("lon") is not None:
+                    join_cols = ("country", "admin1", "admin2", "admin3", "border_zone", "distance_to_border_km",
+                                 "nearest_country")
+                    if not any(k in changes for k in join_cols):
+                        row.update(_join_one(row["lat"], row["lon"]))
+                row.pop("id")
+                row["updated_at"] = now()
+                row = finish_row(row)
+                values = {k: v for k, v in row.items() if k in t.incident.c and k != "id"}
+                conn.execute(update(t.incident).where(t.incident.c.id == incident_id).values(**values))
+                if "actors" in changes:
+                    conn.execute(delete(t.incident_actors).where(t.incident_actors.c.incident_id == incident_id))
+                    if row["actors"]:
+                        conn.execute(insert(t.incident_actors),
+                                     [{"incident_id": incident_id, "actor": a} for a in row["actors"]])
+        except OperationalError as exc:
+            raise StoreUnavailableError(f"updating incident {incident_id} in {self.safe_url} failed: {exc.orig}") from exc
         return self.get_incident(incident_id)  # type: ignore[return-value]
 
     # -- reading ---------------------------------------------------------------------
+
+    def pending_geocodes(self, limit: int | None = None) -> list[dict[str, Any]]:
+        c = self.t.incident.c
+        stmt = select(c.id, c.place, c.place_kind).where(c.geocode_status == "retry").order_by(c.id)
+        if limit is not None:
+            stmt = stmt.limit(int(limit))
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(stmt).mappings()]
+            links = self._article_ids(conn, [r["id"] for r in rows]) if rows else {}
+        for r in rows:
+            r["article_ids"] = links.get(r["id"], [])
+        return rows
 
     def where(self, flt: IncidentFilter | None) -> list[ColumnElement]:
         """The filter as SQL conditions on the incident table."""

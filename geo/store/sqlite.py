@@ -21,8 +21,6 @@ from sqlalchemy.pool import StaticPool
 from .base import StoreUnavailableError
 from .sql import SQLStore, _like_word
 
-#: Seconds a writer waits for another writer's lock before giving up.
-BUSY_TIMEOUT_S = 60.0
 #: Reads through a memory map of up to this many bytes (fewer system calls on big stores).
 MMAP_BYTES = 1 << 30
 
@@ -32,9 +30,14 @@ class SQLiteStore(SQLStore):
     postgis = False
 
     def _make_engine(self, url: str) -> Engine:
+        from ..config import get_settings
+
+        busy = max(0.0, float(get_settings().db_busy_timeout))
         u = make_url(url)
         db = u.database
         memory = not db or db == ":memory:" or u.query.get("mode") == "memory"
+        self._path: Path | None = None
+        self._identity: tuple[int, int] | None = None
         if memory:
             engine = create_engine(u, poolclass=StaticPool, connect_args={"check_same_thread": False})
         else:
@@ -48,7 +51,8 @@ class SQLiteStore(SQLStore):
                     head = fh.read(16)
                 if head and head != b"SQLite format 3\x00":
                     raise StoreUnavailableError(f"{path} is not an SQLite database")
-            engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+            engine = create_engine(u, connect_args={"timeout": busy, "check_same_thread": False})
+            self._path = path
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn: sqlite3.Connection, _record) -> None:
@@ -57,7 +61,7 @@ class SQLiteStore(SQLStore):
             if not memory:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA cache_size=-65536")
             if not memory:
@@ -72,8 +76,32 @@ class SQLiteStore(SQLStore):
         self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
         return engine
 
+    def _ensure_schema(self, *, create: bool) -> None:
+        # A database already at our schema needs no write transaction to open: opening
+        # then neither waits for nor fails on another writer's lock.
+        if not self._schema_current():
+            super()._ensure_schema(create=create)
+        if self._path is not None:
+            st = self._path.stat()
+            self._identity = (st.st_dev, st.st_ino)
+
+    def _check_file(self) -> None:
+        """Refuse to write when the database file was deleted or replaced while open: SQLite
+        would go on writing into the unlinked file and every write would be lost."""
+        if self._path is None or self._identity is None:
+            return
+        try:
+            st = self._path.stat()
+        except OSError as exc:
+            raise StoreUnavailableError(f"the database file {self._path} is gone ({exc.strerror}); "
+                                        "nothing was written") from exc
+        if (st.st_dev, st.st_ino) != self._identity:
+            raise StoreUnavailableError(f"the database file {self._path} was replaced while in use; "
+                                        "nothing was written (open the store again)")
+
     @contextlib.contextmanager
     def _write(self, *, serialise: bool = False) -> Iterator[Connection]:
+        self._check_file()
         with self._writer.begin() as conn:
             yield conn
 
