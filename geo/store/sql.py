@@ -443,7 +443,8 @@ class SQLStore(IncidentStore):
                         conn.execute(insert(t.incident_actors),
                                      [{"incident_id": incident_id, "actor": a} for a in row["actors"]])
         except OperationalError as exc:
-            raise StoreUnavailableError(f"updating incident {incident_id} in {self.safe_url} failed: {exc.orig}") from exc
+            raise StoreUnavailableError(
+                f"updating incident {incident_id} in {self.safe_url} failed: {exc.orig}") from exc
         return self.get_incident(incident_id)  # type: ignore[return-value]
 
     # -- reading ---------------------------------------------------------------------
