@@ -10,7 +10,8 @@ Streamlit import: every function is plain Python and tested as such.
   :func:`map_payload` (what the page draws), :func:`kpis`, :func:`weekly_counts`,
   :func:`region_counts`, :func:`table_frame`, :func:`click_target` (a map click as a
   filter or a selected incident);
-- **adding articles**: :func:`load_input` then :func:`preview_frame` and
+- **adding articles**: :func:`load_input` (:func:`load_uploads` for a batch of uploaded
+  files: sizes per file and per batch, formats by content) then :func:`preview_frame` and
   :func:`apply_preview` (the user's corrections before saving);
 - **review**: :func:`review_queue`, :func:`place_candidates`, :func:`apply_fix` (a fix
   becomes a gazetteer alias);
@@ -151,7 +152,8 @@ def article_links(store: Any, incident_ids: Sequence[int]) -> dict[int, list[dic
 
 def articles_frame(store: Any) -> pd.DataFrame:
     """Every stored article with its incident counts: ``id, title, published, language,
-    url, ingested_at, incidents, to_review, confirmed, corrected, rejected, status``."""
+    url, ingested_at, incidents, to_review, confirmed, corrected, rejected, status``
+    (``url`` only when it is an http(s) URL: the Sources page shows it as a link)."""
     cols = ["id", "title", "published", "language", "url", "ingested_at", "incidents", "to_review",
             "confirmed", "corrected", "rejected"]
     te = _tables(store)
@@ -177,6 +179,9 @@ def articles_frame(store: Any) -> pd.DataFrame:
     for c in ("to_review", "confirmed", "corrected", "rejected", "incidents"):
         df[c] = pd.to_numeric(df[c]).fillna(0).astype(int)
     df["status"] = [_article_status(r) for r in df.itertuples()]
+    from .text.loading import safe_url
+
+    df["url"] = [safe_url(u) for u in df["url"]]  # a link column makes links: http(s) ones only
     return df
 
 
@@ -427,9 +432,108 @@ def click_target(value: Mapping | None, *, zones: Iterable[str] = (), locate: Ca
 # ------------------------------------------------------------------ adding articles
 
 INPUT_KINDS = ("text", "upload", "url", "feed")
+#: A batch of uploaded files may hold this many times ``GEO_MAX_INPUT_BYTES`` in all
+#: (each file is held to the limit itself): a batch is read, extracted and previewed in
+#: memory at once.
+UPLOAD_BATCH_FACTOR = 4
+MIB = 1024 * 1024
 
 
-def load_input(kind: str, value: Any, *, published: Any = None, name: str = "", title: str | None = None) -> list:
+def upload_limits(settings: Any = None) -> tuple[int, int]:
+    """(largest file, largest batch) in bytes that :func:`load_uploads` accepts."""
+    per_file = (settings or get_settings()).max_input_bytes
+    return per_file, per_file * UPLOAD_BATCH_FACTOR
+
+
+def upload_limit_mb(settings: Any = None) -> int:
+    """``GEO_MAX_INPUT_BYTES`` in the whole megabytes (MiB) Streamlit's ``maxUploadSize``
+    counts, rounded up, so the uploader refuses what we would refuse, or only a little more."""
+    return max(1, math.ceil(upload_limits(settings)[0] / MIB))
+
+
+@dataclass
+class UploadReport:
+    """What :func:`load_uploads` made of a batch: the articles read, and for each file
+    that could not be read, ``(file name, why)``; ``files`` is ``(file name, articles)``
+    for each file read."""
+
+    articles: list
+    errors: list[tuple[str, str]]
+    files: list[tuple[str, int]]
+
+
+def _upload_size(value: Any) -> int | None:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return len(value)
+    size = getattr(value, "size", None)  # Streamlit's UploadedFile
+    return int(size) if isinstance(size, int) and not isinstance(size, bool) else None
+
+
+def _upload_bytes(value: Any, limit: int) -> bytes:
+    """The content of an upload (bytes or a binary file object), at most ``limit + 1`` bytes."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value[: limit + 1])
+    if hasattr(value, "seek"):
+        value.seek(0)
+    data = value.read(limit + 1)
+    if not isinstance(data, (bytes, bytearray)):
+        raise InvalidInputError("is not a file of bytes")
+    return bytes(data)
+
+
+def load_uploads(files: Iterable[tuple[str, Any]], *, published: Any = None, settings: Any = None) -> UploadReport:
+    """Articles from uploaded files, ``(name, content)`` with content bytes or a binary
+    file object (a Streamlit ``UploadedFile``); every file is reported on its own.
+
+    Whatever limit the web server applies, each file is held to ``GEO_MAX_INPUT_BYTES``
+    and the batch to :data:`UPLOAD_BATCH_FACTOR` times that (a file that would take the
+    batch over is refused, the others are still read); the size is checked before the
+    content is read. The format is told from the content, never from the file's name
+    (:func:`geo.text.loading.sniff_binary`, :func:`~geo.text.loading.detect_format`): a
+    ``.txt`` that is a PNG image is refused, a ``.png`` that is an HTML page is read as
+    HTML. A file that cannot be read does not stop the others.
+    """
+    from .text import loading
+
+    per_file, per_batch = upload_limits(settings)
+    report = UploadReport([], [], [])
+    total = 0
+    for name, value in files:
+        name = str(name or "the file")
+        try:
+            size = _upload_size(value)
+            data = None
+            if size is None:
+                data = _upload_bytes(value, per_file)
+                size = len(data)
+            if size > per_file:
+                raise InvalidInputError(
+                    f"the file is {size:,} bytes, over the limit of {per_file:,} bytes a file "
+                    "(GEO_MAX_INPUT_BYTES); nothing was read from it"
+                )
+            if total + size > per_batch:
+                raise InvalidInputError(
+                    f"not read: with it this batch of files would come to {total + size:,} bytes, over the "
+                    f"limit of {per_batch:,} bytes a batch ({UPLOAD_BATCH_FACTOR} x GEO_MAX_INPUT_BYTES); "
+                    "upload it in another batch"
+                )
+            if data is None:
+                data = _upload_bytes(value, per_file)
+            total += len(data)
+            got = loading.load_articles(data, published=published, settings=settings)
+        except GeoError as exc:
+            report.errors.append((name, str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one unreadable file does not stop the batch
+            report.errors.append((name, f"could not be read ({type(exc).__name__}: {exc})"))
+            continue
+        report.articles.extend(got)
+        report.files.append((name, len(got)))
+    return report
+
+
+def load_input(kind: str, value: Any, *, published: Any = None, name: str = "", title: str | None = None,
+               settings: Any = None) -> list:
     """Articles from one input the user gave; :class:`InvalidInputError` says what is wrong.
 
     ``kind``: "text" (pasted text, HTML or JSON), "upload" (bytes of a file called
@@ -444,7 +548,10 @@ def load_input(kind: str, value: Any, *, published: Any = None, name: str = "", 
         return loading.load_articles(str(value), published=published, title=title or None)
     if kind == "upload":
         try:
-            return loading.load_articles(bytes(value), published=published)
+            if not isinstance(value, (bytes, bytearray, memoryview)):
+                raise InvalidInputError("is not a file of bytes")
+            loading.check_size(len(value), settings)  # before a copy is made
+            return loading.load_articles(bytes(value), published=published, settings=settings)
         except InvalidInputError as exc:
             raise InvalidInputError(f"{name or 'the file'}: {exc}") from None
     if kind in ("url", "feed"):
@@ -785,7 +892,8 @@ __all__ = [
     "SAMPLES_DIR", "FRAME_COLUMNS", "sample_files", "make_extractor", "extract_fn", "is_empty", "ingest_samples",
     "data_version", "article_links", "articles_frame", "article_incidents", "incident_frame", "table_rows", "incident_details",
     "map_payload", "Kpis", "kpis", "weekly_counts", "region_counts", "name_counts", "table_frame",
-    "facet_options", "ClickTarget", "click_target", "load_input", "preview_frame", "apply_preview",
+    "facet_options", "ClickTarget", "click_target", "load_input", "load_uploads", "UploadReport", "upload_limits",
+    "upload_limit_mb", "UPLOAD_BATCH_FACTOR", "preview_frame", "apply_preview",
     "save_articles", "review_queue", "review_count", "place_candidates", "apply_fix", "set_review",
     "data_overview", "geocoder_overview", "aliases_frame",
 ]

@@ -15,15 +15,20 @@ RESULTS = "add_results"     # [(article, incidents)] extracted, not saved yet
 ERRORS = "add_errors"       # [(input, message)]
 FRAME = "add_frame"         # the preview table as last edited (DataFrame)
 EDITOR_VERSION = "add_editor_version"
-UPLOAD_TYPES = ["txt", "text", "md", "html", "htm", "xhtml", "json", "xml", "rss", "atom"]
 EVENT_TYPES = sorted(mapview.EVENT_COLOURS)
 
 
-def _extract(inputs: list[tuple[str, object, str]], published, title: str | None = None) -> None:
-    """Load every input, extract incidents with a progress bar, keep them for the preview."""
+def _extract(inputs: list[tuple[str, object, str]], published, title: str | None = None,
+             uploads: list | None = None) -> None:
+    """Load every input (and uploaded files, each checked on its own: size, content), extract
+    incidents with a progress bar, keep them for the preview. Nothing is stored here."""
     online = bool(st.session_state.get("add_online"))
     errors: list[tuple[str, str]] = []
     articles = []
+    if uploads:
+        report = dashboard.load_uploads(uploads, published=published)
+        articles.extend(report.articles)
+        errors.extend(report.errors)
     for kind, value, name in inputs:
         try:
             articles.extend(dashboard.load_input(kind, value, published=published, name=name, title=title))
@@ -79,7 +84,7 @@ def _save(edited: pd.DataFrame) -> None:
     try:
         batch = dashboard.apply_preview(results, edited, geocoder=common.geocoder())
     except GeoError as exc:
-        st.error(f"Not saved: {exc}")
+        st.error(f"Not saved: {common.md_literal(exc)}")
         return
     bar = st.progress(0.0, text="Saving…")
     out = dashboard.save_articles(common.store(), batch,
@@ -115,11 +120,16 @@ def render() -> None:
         if st.button("Find incidents", key="add_go_text", type="primary"):
             _extract([("text", text, "pasted text")], published, title=title or None)
     with t_files:
-        files = st.file_uploader("Article files", type=UPLOAD_TYPES, accept_multiple_files=True, key="add_files",
-                                 help="Plain text, HTML, JSON ({title, text, published, url} or a list of them), "
-                                      "RSS or Atom.")
+        # No type= filter: what a file is comes from its content, not its name (a .txt that
+        # is an image is refused, a .htm saved as .png is read); the size limit is ours.
+        per_file, per_batch = dashboard.upload_limits()
+        files = st.file_uploader(
+            "Article files", accept_multiple_files=True, key="add_files",
+            max_upload_size=min(dashboard.upload_limit_mb(), st.get_option("server.maxUploadSize")),
+            help=f"Plain text, HTML, JSON ({{title, text, published, url}} or a list of them), RSS or Atom, in "
+                 f"any encoding; up to {per_file:,} bytes a file and {per_batch:,} bytes in all.")
         if st.button("Find incidents", key="add_go_files", type="primary", disabled=not files):
-            _extract([("upload", f.getvalue(), f.name) for f in files or []], published)
+            _extract([], published, uploads=[(f.name, f) for f in files or []])
     with t_url:
         url = st.text_input("Article URL", key="add_url", placeholder="https://…")
         st.caption("The page is downloaded from the internet.")
@@ -132,7 +142,7 @@ def render() -> None:
             _extract([("feed", feed, feed)], published)
 
     for name, message in st.session_state.get(ERRORS) or []:
-        st.error(f"{name}: {message}")
+        st.error(f"{common.md_literal(name)}: {common.md_literal(message)}")
 
     results = st.session_state.get(RESULTS)
     if results is None:

@@ -9,6 +9,7 @@ any write is seen on the next run. Frames and map payloads are kept with
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,34 @@ from geo.store import open_store
 
 #: Rows shown in the incidents table (downloads hold every filtered incident).
 TABLE_ROWS = 1000
+
+#: What starts Markdown inline syntax in Streamlit (links and images, emphasis, code,
+#: HTML and autolinks, entities, LaTeX, colour and icon directives, tables, headings).
+_MD_INLINE = re.compile(r"([\\`*_~\[\]<>&$|{}:#])")
+#: Block syntax at the start of a line: a list item, an ordered list, a rule ("---").
+_MD_BLOCK_START = re.compile(r"^(\d*)([-+.)])")
+#: Streamlit's replacements made on the rendered text, which escaping does not stop:
+#: typography (" -- " becomes a dash, " -> " an arrow...), ":streamlit:" and ":material/...:" icons.
+_MD_TYPOGRAPHY = re.compile(r"(?<!\S)(?:<->|->|<-|--|>=|<=|~=)(?!\S)|:(?=streamlit:|material/)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def md_literal(value: Any) -> str:
+    """``value`` as literal text inside a Streamlit Markdown string (``st.subheader``,
+    ``st.caption``, ``st.error``, button and radio labels...), on one line.
+
+    Article titles, place and actor names, file names and error messages that echo input
+    are data: a ``[link](javascript:...)``, an ``![image](http://tracker/)``, ``**``, ``$x$``
+    or ``:red[...]`` in them must be shown as written, never rendered (an image would be
+    fetched from anywhere, a link made). Markdown syntax characters are backslash-escaped;
+    an invisible word joiner keeps " -- " and " -> " from being turned into a dash or an
+    arrow and ":material/x:" into an icon. HTML needs no more: Streamlit shows it as text
+    unless ``unsafe_allow_html``. A bare http(s) address still becomes a link (GFM).
+    """
+    text = " ".join(str("" if value is None else value).split())
+    text = _MD_TYPOGRAPHY.sub(lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def db_url() -> str:

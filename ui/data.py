@@ -99,7 +99,7 @@ def render() -> None:
             try:
                 n = (GeoCache(engine) if engine is not None else GeoCache(store.url)).import_aliases(p)
             except GeoError as exc:
-                st.error(str(exc))
+                st.error(common.md_literal(exc))
             else:
                 common.geocoder().reload_aliases()
                 st.success(f"Imported {n} alias(es).")

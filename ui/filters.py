@@ -17,6 +17,7 @@ import streamlit as st
 from geo.dashboard import PRECISION_LABELS, facet_options
 from geo.errors import InvalidInputError
 from geo.filters import IncidentFilter
+from ui.common import md_literal
 
 STATE = "filter"
 #: widget key -> the IncidentFilter field it edits
@@ -49,7 +50,7 @@ def initial_filter() -> IncidentFilter:
     try:
         flt = IncidentFilter.from_query_params(params)
     except InvalidInputError as exc:
-        st.session_state["_f_url_warning"] = f"Part of the link's filter was ignored: {exc}"
+        st.session_state["_f_url_warning"] = f"Part of the link's filter was ignored: {md_literal(exc)}"
         flt = IncidentFilter.from_query_params(params, strict=False)
     st.session_state[STATE] = flt
     return flt
@@ -102,7 +103,7 @@ def sidebar(facets: Mapping[str, Any]) -> IncidentFilter:
     sb = st.sidebar
     sb.header("Filters")
     if st.session_state.get("_f_url_warning"):
-        sb.warning(st.session_state.pop("_f_url_warning"))
+        sb.warning(st.session_state.pop("_f_url_warning"))  # made with md_literal: it echoes the link
 
     date_from = date_to = None
     bounds = st.session_state.get(_DATE_BOUNDS)

@@ -78,7 +78,7 @@ def _incident_detail(incident_id: int) -> None:
     esc = mapview.esc
     with st.container(border=True, key="incident_detail"):
         head, close = st.columns([6, 1])
-        head.subheader(f"Incident #{inc['id']}: {inc.get('event_type') or 'incident'}")
+        head.subheader(f"Incident #{inc['id']}: {common.md_literal(inc.get('event_type')) or 'incident'}")
         close.button("Close", key="close_detail", on_click=lambda: st.session_state.pop(SELECTED, None))
         where = ", ".join(x for x in (inc.get("admin2"), inc.get("admin1")) if x) or "not in a Mali region"
         zone = inc.get("border_zone") or "none"
@@ -111,7 +111,8 @@ def _incident_detail(incident_id: int) -> None:
         st.html(f"<div style='font-size:0.92rem'><table>{table}</table>{quotes}"
                 + (f"<p><b>Sources:</b> {'; '.join(links)}</p>" if links else "") + "</div>")
         for n, a in enumerate(inc.get("articles") or []):
-            if st.button(f"Open the article in Sources: {(a.get('title') or 'article')[:60]}", key=f"open_src_{n}"):
+            label = common.md_literal((a.get("title") or "article")[:60])
+            if st.button(f"Open the article in Sources: {label}", key=f"open_src_{n}"):
                 st.session_state["source_article"] = a["id"]
                 st.switch_page("ui/sources.py")
 
@@ -124,7 +125,7 @@ def render() -> None:
     flt = filters.sidebar(fac)
 
     st.title("Mali Incident Map")
-    st.caption(f"Showing {filters.describe(flt)}. " + common.data_caption())
+    st.caption(f"Showing {common.md_literal(filters.describe(flt))}. " + common.data_caption())
 
     summ = common.summaries(url, ver, flt)
     k: dashboard.Kpis = summ["kpis"]

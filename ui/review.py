@@ -32,11 +32,12 @@ def _fix(inc: dict, name: str, lat: float, lon: float, precision: int) -> None:
         out = dashboard.apply_fix(common.store(), common.geocoder(), inc["id"], place_name=name, lat=lat, lon=lon,
                                   geo_precision=precision)
     except GeoError as exc:
-        st.session_state["review_msg"] = ("error", f"Not saved: {exc}")
+        st.session_state["review_msg"] = ("error", f"Not saved: {common.md_literal(exc)}")
         return
+    md = common.md_literal
     extra = f" and {out['others']} other incident(s) with the same name" if out["others"] else ""
-    alias = f" From now on “{inc.get('place')}” means {name}." if out["alias"] else ""
-    st.session_state["review_msg"] = ("success", f"Incident #{inc['id']}{extra} located at {name} "
+    alias = f" From now on “{md(inc.get('place'))}” means {md(name)}." if out["alias"] else ""
+    st.session_state["review_msg"] = ("success", f"Incident #{inc['id']}{extra} located at {md(name)} "
                                                  f"({lat:.4f}, {lon:.4f}).{alias}")
 
 
@@ -66,7 +67,7 @@ def render() -> None:
 
     left, right = st.columns([3, 2])
     with left:
-        st.subheader(f"“{inc.get('place') or '?'}”")
+        st.subheader(f"“{common.md_literal(inc.get('place')) or '?'}”")
         arts = ", ".join(mapview.esc(a.get("title") or "article") for a in inc.get("articles") or [])
         st.html(f"<div style='font-size:0.92rem'><p><b>Why:</b> {mapview.esc(', '.join(inc['reasons']))}<br>"
                 f"<b>Type:</b> {mapview.esc(inc.get('event_type') or '—')} · "
@@ -86,10 +87,11 @@ def render() -> None:
     name = st.text_input("Look up a place name", value=inc.get("place") or "", key=f"review_name_{pick}")
     cands = dashboard.place_candidates(common.geocoder(), name, admin1=inc.get("admin1"))
     if cands:
-        choice = st.radio("Gazetteer candidates", range(len(cands)), format_func=lambda i: cands[i]["label"],
-                          key=f"review_cand_{pick}_{name}")
+        choice = st.radio("Gazetteer candidates", range(len(cands)),
+                          format_func=lambda i: common.md_literal(cands[i]["label"]), key=f"review_cand_{pick}_{name}")
         c = cands[choice]
-        if st.button(f"Locate at {c['name']} and remember “{inc.get('place')}”", key="review_fix_cand",
+        md = common.md_literal
+        if st.button(f"Locate at {md(c['name'])} and remember “{md(inc.get('place'))}”", key="review_fix_cand",
                      type="primary"):
             _fix(inc, c["name"], c["lat"], c["lon"], c["geo_precision"])
             st.rerun()

@@ -51,7 +51,7 @@ def render() -> None:
         st.caption("Select an article to see its incidents and text.")
         return
     art = store.get_article(chosen) or {}
-    st.subheader(art.get("title") or "Untitled article")
+    st.subheader(common.md_literal(art.get("title")) or "Untitled article")
     url = mapview.safe_url(art.get("url"))
     st.html(f"<p>Published {mapview.esc(art.get('published') or 'date unknown')} · language "
             f"{mapview.esc(art.get('language') or '?')} · id <code>{mapview.esc(chosen[:12])}</code>"

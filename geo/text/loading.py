@@ -3,10 +3,13 @@
 Every path goes through the same checks: a size limit (``settings.max_input_bytes``,
 :class:`~geo.errors.InputTooLargeError`; files and downloads are read only up to the
 limit, never whole), empty input and binary input (:class:`~geo.errors.InvalidInputError`,
-with a message that says which). Encodings are detected: a BOM, then strict UTF-8, then
-UTF-8 mixed with Windows-1252 (a pasted fragment), then the charset a server declared,
-then charset-normalizer (Latin-script guesses are read as Windows-1252, the superset of
-Latin-1 that French and English text uses).
+with a message that says which: :func:`sniff_binary` names the format from the first
+bytes, "looks like a PNG image, not an article", whatever the file is called). Encodings
+are detected: a BOM, then strict UTF-8, then UTF-8 mixed with Windows-1252 (a pasted
+fragment), then the charset a server declared, then charset-normalizer (Latin-script
+guesses are read as Windows-1252, the superset of Latin-1 that French and English text
+uses, and so is mostly-ASCII text whose other bytes are Latin letters there, whatever the
+guess: "Ségou" is not Big5).
 
 The format is detected from the content unless given: JSON (an object with "text", a list
 of such objects, or {"articles": [...]}), an RSS/Atom feed (feedparser), HTML (main text
@@ -56,17 +59,56 @@ _LATIN_GUESSES = frozenset(
     iso8859_10 iso8859_13 iso8859_14 iso8859_15 iso8859_16 mac_roman mac_latin2 mac_iceland mac_turkish
     cp437 cp850 cp852 cp858""".split()
 )
-_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"PK\x03\x04": "a ZIP archive (or an Office document)",
-    b"\x89PNG": "a PNG image",
-    b"GIF8": "a GIF image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"\x1f\x8b": "gzip-compressed data",
-    b"\x7fELF": "an executable",
-    b"MZ": "an executable",
-    b"SQLite format 3": "an SQLite database",
-}
+#: File signatures ("magic numbers") of binary formats someone might upload instead of an
+#: article, whatever the file is called: (offset, signature, what it is). Checked on the
+#: first bytes only. Signatures that could also begin a text ("MZ", "BM", "GIF89a", "OggS")
+#: are in :data:`_TEXTLIKE_MAGIC`: they count only when the start of the data is binary too
+#: (these formats always have NUL or control bytes in their header).
+_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"%PDF-", "a PDF document"),
+    (0, b"PK\x03\x04", "a ZIP archive (or a Word, Excel, OpenDocument or EPUB file)"),
+    (0, b"PK\x05\x06", "a ZIP archive"),
+    (0, b"PK\x07\x08", "a ZIP archive"),
+    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Office document (.doc, .xls, .ppt, .msg)"),
+    (0, b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (0, b"\xff\xd8\xff", "a JPEG image"),
+    (0, b"II*\x00", "a TIFF image"),
+    (0, b"MM\x00*", "a TIFF image"),
+    (0, b"\x1aE\xdf\xa3", "a Matroska/WebM video"),
+    (0, b"\x1f\x8b", "gzip-compressed data"),
+    (0, b"\xfd7zXZ\x00", "xz-compressed data"),
+    (0, b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+    (0, b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (0, b"Rar!\x1a\x07", "a RAR archive"),
+    (0, b"\x7fELF", "an executable (ELF)"),
+    (0, b"\xcf\xfa\xed\xfe", "an executable (Mach-O)"),
+    (0, b"\xce\xfa\xed\xfe", "an executable (Mach-O)"),
+    (0, b"\xfe\xed\xfa\xcf", "an executable (Mach-O)"),
+    (0, b"\xca\xfe\xba\xbe", "a Java class file or a Mach-O executable"),
+    (0, b"\x00asm", "a WebAssembly module"),
+    (0, b"SQLite format 3\x00", "an SQLite database"),
+)
+_TEXTLIKE_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"MZ", "an executable (Windows)"),
+    (0, b"BM", "a BMP image"),
+    (0, b"ID3", "an MP3 audio file"),
+    (0, b"BZh", "bzip2-compressed data"),
+    (0, b"RIFF", "a RIFF media file (WAV, AVI or WebP)"),
+    (4, b"ftyp", "an MP4/QuickTime video or HEIC image"),
+    (0, b"\x89PNG", "a PNG image"),
+    (0, b"\xff\xfb", "an MP3 audio file"),
+    (0, b"\xff\xf3", "an MP3 audio file"),
+    (0, b"GIF87a", "a GIF image"),
+    (0, b"GIF89a", "a GIF image"),
+    (0, b"OggS", "an Ogg audio or video file"),
+    (0, b"fLaC", "a FLAC audio file"),
+    (257, b"ustar", "a tar archive"),
+    (0, b"wOFF", "a web font"),
+    (0, b"wOF2", "a web font"),
+)
+#: bytes that do not occur in text in any encoding we read (NUL and C0 controls but tab,
+#: newline, vertical tab, form feed, carriage return and escape), in the first bytes
+_BINARY_BYTES = re.compile(b"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -141,6 +183,24 @@ def read_stream(stream: Any, settings: Settings | None = None) -> bytes:
     return data
 
 
+def sniff_binary(data: bytes) -> str | None:
+    """What binary format ``data`` is ("a PNG image", "a ZIP archive ...") from its first
+    bytes, or None. By content only: a file's name or declared type is not consulted.
+
+    Text in any encoding is never taken for a signature: UTF-16/32 text (NUL bytes, with
+    or without a byte-order mark) matches none of them, and a text that happens to begin
+    like a signature ("MZ ...", "BM ...") has no binary header after it.
+    """
+    head = bytes(data[:512])
+    for offset, magic, what in _MAGIC:
+        if head.startswith(magic, offset):
+            return what
+    for offset, magic, what in _TEXTLIKE_MAGIC:
+        if head.startswith(magic, offset) and _BINARY_BYTES.search(head):
+            return what
+    return None
+
+
 def _check_text(text: str) -> str:
     """Reject empty text and text that is mostly control characters (binary decoded as text)."""
     if not text.strip():
@@ -182,9 +242,9 @@ def decode(data: bytes, settings: Settings | None = None, encoding: str | None =
     check_size(len(data), settings)
     if not data.strip():
         raise InvalidInputError("input is empty: there is no text to extract incidents from")
-    for magic, what in _MAGIC.items():
-        if data.startswith(magic):
-            raise InvalidInputError(f"input is binary ({what}), not an article; give text, HTML, JSON or a feed")
+    what = sniff_binary(data)
+    if what:
+        raise InvalidInputError(f"looks like {what}, not an article (binary data); give text, HTML, JSON or a feed")
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
@@ -215,7 +275,38 @@ def decode(data: bytes, settings: Settings | None = None, encoding: str | None =
                 return _check_text(data.decode(enc))
             except UnicodeDecodeError:
                 continue
+    latin = _latin_text(data) if b"\x00" not in data else None
+    if latin is not None:
+        return _check_text(latin)
     return _check_text(str(best))
+
+
+#: non-ASCII characters of English and French text in Windows-1252 besides Latin letters
+_LATIN_PUNCTUATION = frozenset("\u00a0«»‘’‚“”„–—…•·°€£¢§©®™ºª¿¡×÷¼½¾²³¹")
+
+
+def _latin_text(data: bytes) -> str | None:
+    """``data`` read as Windows-1252 when it is mostly ASCII and each other byte is a Latin
+    letter or common punctuation there ("Ségou", "l’armée"), else None.
+
+    The detector guesses from byte statistics, and a short English text with two place
+    names in Latin-1 ("... Ségou and Diéma ...") comes out as Big5 ("S嶲ou"). Text in
+    another script in a legacy encoding (Cyrillic, Chinese) is mostly non-ASCII bytes and
+    is left to the detector.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined
+        return None
+    other = [c for c in text if ord(c) > 0x7F]
+    if not other or len(other) * 5 > len(text):
+        return None
+    for c in other:
+        if c in _LATIN_PUNCTUATION:
+            continue
+        if not (unicodedata.category(c).startswith("L") and unicodedata.name(c, "").startswith("LATIN")):
+            return None
+    return text
 
 
 # ---------------------------------------------------------------- metadata helpers

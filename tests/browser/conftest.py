@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from livekit import LiveApp, streamlit_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,47 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"127.0.0.1"}
-STARTUP_TIMEOUT_S = 60
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives a real headless Chromium (slow-ish)")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class StreamlitServer:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-    db_url: str = ""
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
-
-
-def _wait_healthy(server: StreamlitServer) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    health = server.url + "_stcore/health"
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.process.returncode}:\n{server.log()}")
-        try:
-            with urllib.request.urlopen(health, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"streamlit not healthy after {STARTUP_TIMEOUT_S}s:\n{server.log()}")
 
 
 @pytest.fixture(scope="session")
@@ -86,54 +45,12 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when pytest dies, so a killed run leaves no server behind."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the finally below still stops it
-        pass
-
-
 @pytest.fixture(scope="session")
-def streamlit_server(chromium_path, tmp_path_factory) -> StreamlitServer:
-    """`streamlit run app.py` on a free local port, stopped after the session."""
-    tmp = tmp_path_factory.mktemp("streamlit")
-    port = _free_port()
-    env = dict(os.environ)
-    db_url = f"sqlite:///{tmp / 'incidents.sqlite'}"
-    env["GEO_DATABASE_URL"] = db_url
-    env["GEO_DATA_DIR"] = str(tmp / "full-data")
-    env["PYTHONUNBUFFERED"] = "1"
-    log_path = tmp / "streamlit.log"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
-    server = StreamlitServer(f"http://127.0.0.1:{port}/", proc, log_path, db_url)
-    try:
-        _wait_healthy(server)
-        yield server
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+def streamlit_server(chromium_path, tmp_path_factory) -> Iterator[LiveApp]:
+    """`streamlit run app.py` on a free local port and an empty database (its first run
+    stores the sample articles), stopped after the session."""
+    with streamlit_app(tmp_path_factory.mktemp("streamlit")) as app:
+        yield app
 
 
 @pytest.fixture
