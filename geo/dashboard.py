@@ -34,6 +34,7 @@ import pandas as pd
 from . import mapview
 from .config import EMBEDDED_DATA_DIR, get_settings
 from .errors import GeoError, InvalidInputError
+from .extract import RETRY
 from .filters import IncidentFilter, fold_text
 from .store.base import MAP_COLUMNS
 
@@ -596,7 +597,7 @@ def preview_frame(results: Sequence[tuple[Any, Sequence[Any]]]) -> pd.DataFrame:
                 "admin1": inc.admin1,
                 "border_zone": inc.border_zone,
                 "precision": PRECISION_LABELS.get(int(inc.geo_precision or 1), ""),
-                "status": "place not found" if inc.lat is None else inc.geocode_status,
+                "status": _status_text(inc.geocode_status, inc.lat),
             })
     df = pd.DataFrame(rows, columns=list(PREVIEW_COLUMNS), index=index)
     df["lat"] = pd.to_numeric(df["lat"], errors="coerce")
@@ -718,6 +719,16 @@ def save_articles(store: Any, batch: Sequence[tuple[Any, Sequence[Any]]],
 
 # ------------------------------------------------------------------ review
 
+#: What a stored geocode_status means, for people.
+WAITING_TEXT = "waiting for the online geocoder"
+
+
+def _status_text(status: str | None, lat: Any) -> str:
+    if status == RETRY:
+        return WAITING_TEXT
+    return "place not found" if lat is None else (status or "")
+
+
 REVIEW_SCAN_COLUMNS = ("id", "lat", "lon", "geocode_status", "confidence", "admin1", "country", "geo_precision")
 
 
@@ -739,7 +750,9 @@ def review_queue(store: Any, *, limit: int = 200, low_confidence: float = LOW_CO
         if not inc:
             continue
         reasons = []
-        if no_point[idx]:
+        if df.at[idx, "geocode_status"] == RETRY:
+            reasons.append(f"{WAITING_TEXT} (it could not be reached; asked again on the next online run)")
+        elif no_point[idx]:
             reasons.append("place not found")
         elif unresolved[idx]:
             reasons.append("place not resolved")
@@ -868,6 +881,7 @@ def geocoder_overview(store: Any = None) -> dict:
         "options": sorted(s.geocoder_options) if s.geocoder_options else [],
         "cache_entries": None,
         "aliases": None,
+        "waiting": None,
     }
     if store is not None:
         from .geocache import GeoCache
@@ -876,7 +890,17 @@ def geocoder_overview(store: Any = None) -> dict:
         cache = GeoCache(engine) if engine is not None else GeoCache(store.url)
         out["cache_entries"] = cache.cache_size()
         out["aliases"] = len(cache.aliases())
+        out["waiting"] = len(store.pending_geocodes())
     return out
+
+
+def retry_waiting_places(store: Any) -> Any:
+    """Ask the online geocoder again for the places it could not answer for (a person
+    pressed the button: asked even if the service failed a moment ago). Returns the
+    :class:`geo.regeocode.RetryReport`."""
+    from .regeocode import retry_pending
+
+    return retry_pending(store, force=True)
 
 
 def aliases_frame(store: Any) -> pd.DataFrame:

@@ -79,6 +79,17 @@ def render() -> None:
     st.caption("Set these environment variables before starting the app (see README). The online geocoder is "
                "used only when asked (Add articles); every answer is cached in the database, "
                f"which holds {geo['cache_entries']:,} cached answers and {geo['aliases']:,} aliases.")
+    waiting = geo["waiting"] or 0
+    if waiting:
+        st.warning(f"{waiting:,} place(s) wait for the online geocoder: it could not be reached (down, too slow "
+                   "or rate limiting) when their articles were added. They are stored without a point and asked "
+                   "again on the next online run, or now.")
+        if st.button("Ask the online geocoder again", key="data_regeocode"):
+            with st.spinner("Asking the online geocoder…"):
+                report = dashboard.retry_waiting_places(store)
+            st.session_state["data_msg"] = ("success" if not report.still_pending and not report.errors
+                                            else "warning", common.md_literal(report.summary()))
+            st.rerun()
 
     st.subheader("Aliases (review fixes)")
     aliases = dashboard.aliases_frame(store)
