@@ -181,12 +181,18 @@ class _Attribution(MacroElement):
         self.text = text
 
 
-_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+#: Braces become entities; bidirectional embeddings, overrides and isolates (U+202A-202E,
+#: U+2066-2069) are dropped: text that did not go through our cleaner (imports, the store
+#: API) could otherwise reverse how the rest of a popup line reads ("exe.txt" shown as
+#: "txt.exe"). Plain direction marks (U+200E/200F) are harmless and kept.
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;",
+                         **{chr(c): None for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}})
 
 
 def _h(text: str) -> str:
     """HTML-escape, and turn braces into entities too: Folium passes every element's output
-    through Jinja again, which would evaluate a ``{{ ... }}`` found in an article."""
+    through Jinja again, which would evaluate a ``{{ ... }}`` found in an article. Bidi
+    overrides are dropped (:data:`_BRACES`)."""
     return html.escape(text, quote=True).translate(_BRACES)
 
 

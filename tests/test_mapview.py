@@ -385,3 +385,14 @@ def test_ten_thousand_incidents_stay_small():
     })
     html_text = _render(mapview.incident_map(mapview.prepare_payload(mapview.incident_payload(df))))
     assert len(html_text.encode("utf-8")) < 1_500_000
+
+
+def test_bidi_overrides_are_dropped_from_displayed_text():
+    """Text that skipped our cleaner (an import, the store API) must not reverse how a
+    popup line reads; direction marks, which change no order, stay."""
+    from geo.mapview import esc
+
+    hostile = "Kidal \u202egnp.exe\u202c and \u2067isolate\u2069 \u200fmark"
+    out = esc(hostile)
+    assert not any(ch in out for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert out == "Kidal gnp.exe and isolate \u200fmark"

@@ -32,6 +32,9 @@ _MD_BLOCK_START = re.compile(r"^(\d*)([-+.)])")
 #: typography (" -- " becomes a dash, " -> " an arrow...), ":streamlit:" and ":material/...:" icons.
 _MD_TYPOGRAPHY = re.compile(r"(?<!\S)(?:<->|->|<-|--|>=|<=|~=)(?!\S)|:(?=streamlit:|material/)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
+#: Bidirectional embeddings, overrides and isolates: dropped (they can make text read
+#: backwards; see geo.mapview.esc).
+_BIDI_CONTROLS = {c: None for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def md_literal(value: Any) -> str:
@@ -46,7 +49,7 @@ def md_literal(value: Any) -> str:
     arrow and ":material/x:" into an icon. HTML needs no more: Streamlit shows it as text
     unless ``unsafe_allow_html``. A bare http(s) address still becomes a link (GFM).
     """
-    text = " ".join(str("" if value is None else value).split())
+    text = " ".join(str("" if value is None else value).translate(_BIDI_CONTROLS).split())
     text = _MD_TYPOGRAPHY.sub(lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], text)
     text = _MD_INLINE.sub(r"\\\1", text)
     return _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)

@@ -153,7 +153,7 @@ def sidebar(facets: Mapping[str, Any]) -> IncidentFilter:
         date_from=date_from, date_to=date_to, admin1=tuple(admin1), admin2=tuple(admin2),
         border_zone=tuple(zones), actors=tuple(actors), event_types=tuple(types), precision=tuple(precision),
         min_fatalities=int(min_fat) if min_fat else None, text=text or "", review_status=review,
-        bbox=base.bbox, sources=base.sources,
+        bbox=base.bbox, sources=base.sources, max_precision=base.max_precision,   # no widget: kept from the link
     )
     st.session_state[STATE] = flt
     sync_url(flt)

@@ -109,3 +109,9 @@ def test_a_hostile_file_name_is_shown_as_text(app):
     assert errors == [f"{md_literal(name)}: looks like a PNG image, not an article (binary data); give text, HTML, "
                       "JSON or a feed"]
     assert "\\[x\\]" in errors[0] and "!\\[p\\]" in errors[0] and "\\*\\*b\\*\\*" in errors[0]
+
+
+def test_md_literal_drops_bidi_overrides_and_escapes_markdown():
+    out = md_literal("x \u202egnp.exe\u202c ![i](http://t/p.png) **b**")
+    assert "\u202e" not in out and "\u202c" not in out
+    assert out == r"x gnp.exe !\[i\](http\://t/p.png) \*\*b\*\*"

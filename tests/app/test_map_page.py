@@ -91,8 +91,11 @@ def test_filters_combine_and_clear(app, store):
     assert _params(at) == {}
 
 
-def test_a_shared_link_opens_with_its_filter(app, store):
-    flt = IncidentFilter(admin1=("Tombouctou",), date_from=date(2024, 2, 1), min_fatalities=1)
+@pytest.mark.parametrize("flt", [
+    IncidentFilter(admin1=("Tombouctou",), date_from=date(2024, 2, 1), min_fatalities=1),
+    IncidentFilter(admin1=("Tombouctou",), date_from=date(2024, 2, 1), min_fatalities=1, max_precision=2),
+], ids=["widgets", "with-max_precision"])
+def test_a_shared_link_opens_with_its_filter(app, store, flt):
     for k, v in flt.to_query_params().items():
         app.query_params[k] = v
     app.query_params["unrelated"] = "kept"
