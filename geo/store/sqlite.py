@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,6 +24,26 @@ from .sql import SQLStore, _like_word
 
 #: Reads through a memory map of up to this many bytes (fewer system calls on big stores).
 MMAP_BYTES = 1 << 30
+
+
+def _set_wal(cur: sqlite3.Cursor, busy: float) -> None:
+    """Switch to WAL, waiting up to ``busy`` seconds for another connection's write lock.
+
+    SQLite answers "database is locked" at once, without its busy handler, when the switch
+    meets a lock (another process creating the same new file): processes opening a new
+    store together would fail instead of waiting as they do for every other write.
+    """
+    deadline, pause = time.monotonic() + busy, 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 class SQLiteStore(SQLStore):
@@ -59,7 +80,7 @@ class SQLiteStore(SQLStore):
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             if not memory:
-                cur.execute("PRAGMA journal_mode=WAL")
+                _set_wal(cur, busy)
                 cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
