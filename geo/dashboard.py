@@ -34,9 +34,9 @@ import pandas as pd
 from . import mapview
 from .config import EMBEDDED_DATA_DIR, get_settings
 from .errors import GeoError, InvalidInputError
-from .extract import RETRY
 from .filters import IncidentFilter, fold_text
 from .store.base import MAP_COLUMNS
+from .text.records import RETRY
 
 SAMPLES_DIR = EMBEDDED_DATA_DIR / "samples"
 
@@ -68,11 +68,7 @@ def make_extractor(store: Any = None, *, online: bool = False) -> Any:
     from .extract import Extractor
     from .geocache import GeoCache
 
-    cache = None
-    if store is not None:
-        engine = getattr(store, "engine", None)
-        cache = GeoCache(engine) if engine is not None else GeoCache(store.url)
-    return Extractor(online=online, geocode_cache=cache)
+    return Extractor(online=online, geocode_cache=GeoCache.for_store(store) if store is not None else None)
 
 
 def extract_fn(extractor: Any) -> Callable[[list], list]:
@@ -885,12 +881,12 @@ def geocoder_overview(store: Any = None) -> dict:
     }
     if store is not None:
         from .geocache import GeoCache
+        from .regeocode import count_pending
 
-        engine = getattr(store, "engine", None)
-        cache = GeoCache(engine) if engine is not None else GeoCache(store.url)
+        cache = GeoCache.for_store(store)
         out["cache_entries"] = cache.cache_size()
         out["aliases"] = len(cache.aliases())
-        out["waiting"] = len(store.pending_geocodes())
+        out["waiting"] = count_pending(store)
     return out
 
 
@@ -906,9 +902,7 @@ def retry_waiting_places(store: Any) -> Any:
 def aliases_frame(store: Any) -> pd.DataFrame:
     from .geocache import ALIAS_FIELDS, GeoCache
 
-    engine = getattr(store, "engine", None)
-    cache = GeoCache(engine) if engine is not None else GeoCache(store.url)
-    rows = [a.to_dict() for a in cache.aliases()]
+    rows = [a.to_dict() for a in GeoCache.for_store(store).aliases()]
     return pd.DataFrame(rows, columns=list(ALIAS_FIELDS))
 
 
@@ -919,5 +913,5 @@ __all__ = [
     "facet_options", "ClickTarget", "click_target", "load_input", "load_uploads", "UploadReport", "upload_limits",
     "upload_limit_mb", "UPLOAD_BATCH_FACTOR", "preview_frame", "apply_preview",
     "save_articles", "review_queue", "review_count", "place_candidates", "apply_fix", "set_review",
-    "data_overview", "geocoder_overview", "aliases_frame",
+    "data_overview", "geocoder_overview", "retry_waiting_places", "WAITING_TEXT", "aliases_frame",
 ]

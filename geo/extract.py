@@ -36,10 +36,7 @@ from . import gazetteer as _gazetteer
 from .geocode import GeocodeContext, Geocoder
 from .text import loading
 from .text.incidents import extract_incidents
-from .text.records import BORDER_ZONE, COUNTRY, DISTRICT, REGION, Article, Incident
-
-#: geocode_status of a place whose online lookup failed for a passing reason.
-RETRY = "retry"
+from .text.records import BORDER_ZONE, COUNTRY, DISTRICT, REGION, RETRY, Article, Incident
 
 
 @dataclass

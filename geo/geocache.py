@@ -154,6 +154,13 @@ class GeoCache:
         self._ready = False
         self._lock = threading.Lock()
 
+    @classmethod
+    def for_store(cls, store: Any) -> "GeoCache":
+        """The cache in an incident store's own database, on the store's engine (same
+        connections, same file), so review fixes and answers live with the incidents."""
+        engine = getattr(store, "engine", None)
+        return cls(engine) if engine is not None else cls(store.url)
+
     def _init(self) -> None:
         if not self._ready:
             with self._lock:

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .config import get_settings
 from .errors import GeoError, InvalidInputError
 from .store.base import StoreUnavailableError
+from .text.records import RETRY
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ class _Stopped(Exception):
         self.reason = reason
 
 
-def add_with_retry(st: Any, article: Any, incidents: Any, *, sleep: Callable[[float], None] = time.sleep) -> Any:
+def add_with_retry(st: Any, article: Any, incidents: Any) -> Any:
     """``st.add_article`` tried again while the database is locked or unreachable
     (``GEO_DB_RETRIES`` times, waits doubling from ``GEO_DB_RETRY_WAIT``). Safe to repeat:
     each try is one transaction, and an article already stored is left alone."""
@@ -278,7 +279,7 @@ def add_with_retry(st: Any, article: Any, incidents: Any, *, sleep: Callable[[fl
                 raise
             pause = wait * (2 ** attempt)
             log.warning("%s; trying again in %.1f s (%d/%d)", exc, pause, attempt + 1, retries)
-            sleep(pause)
+            time.sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -295,7 +296,7 @@ def _write(st: Any, results: list, report: IngestReport, bar: Any) -> None:
                 report.added += 1
                 report.incidents_new += res.incidents_new
                 report.incidents_merged += res.incidents_merged
-                report.pending_places += sum(1 for i in incidents if getattr(i, "geocode_status", None) == "retry")
+                report.pending_places += sum(1 for i in incidents if getattr(i, "geocode_status", None) == RETRY)
             else:
                 report.already += 1
         report.handled += 1
@@ -319,7 +320,9 @@ def _run(todo: list, st: Any, report: IngestReport, *, workers, scheduler, onlin
         else:
             from .extract import Extractor
 
-            ex = Extractor(online=online, geocode_cache=_local_cache(st))
+            from .geocache import GeoCache
+
+            ex = Extractor(online=online, geocode_cache=GeoCache.for_store(st))
 
             def run(batch: list) -> list:
                 return _run_extractor(ex, batch)
@@ -328,14 +331,6 @@ def _run(todo: list, st: Any, report: IngestReport, *, workers, scheduler, onlin
             _write(st, run(b), report, bar)
     finally:
         bar.close()
-
-
-def _local_cache(st: Any) -> Any:
-    """The geocoder's cache on the store's own database (same engine, same file)."""
-    from .geocache import GeoCache
-
-    engine = getattr(st, "engine", None)
-    return GeoCache(engine) if engine is not None else GeoCache(st.url)
 
 
 def _call_user(fn: ExtractFn, batch: list) -> list:

@@ -20,11 +20,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Collection
 
-from .extract import RETRY, Extractor
+from .extract import Extractor
 from .gazetteer import fold
 from .geocode import GeocodeContext
 from .store.base import IncidentStore, StoreConflictError
-from .text.records import Article, Incident
+from .text.records import RETRY, Article, Incident
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,9 @@ def retry_pending(
     if not rows:
         return report
     if extractor is None:
-        from .ingest import _local_cache
+        from .geocache import GeoCache
 
-        extractor = Extractor(online=True, geocode_cache=_local_cache(store))
+        extractor = Extractor(online=True, geocode_cache=GeoCache.for_store(store))
     provider = extractor.geocoder.provider
     if force and provider is not None:
         provider.reset()

@@ -106,9 +106,8 @@ def render() -> None:
         with tempfile.TemporaryDirectory() as d:
             p = Path(d) / Path(up.name).name
             p.write_bytes(up.getvalue())
-            engine = getattr(store, "engine", None)
             try:
-                n = (GeoCache(engine) if engine is not None else GeoCache(store.url)).import_aliases(p)
+                n = GeoCache.for_store(store).import_aliases(p)
             except GeoError as exc:
                 st.error(common.md_literal(exc))
             else:

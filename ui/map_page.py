@@ -90,7 +90,7 @@ def _incident_detail(incident_id: int) -> None:
             ("Date", esc(f"{inc.get('date') or 'not stated'} ({inc.get('date_precision') or 'no date'})")),
             ("Place as written", esc(inc.get("place"))),
             ("Located to", esc(mapview.PRECISION_LABELS.get(inc.get("geo_precision") or 1, ""))
-             + (f" ({dashboard.WAITING_TEXT})" if inc.get("geocode_status") == "retry"
+             + (f" ({dashboard.WAITING_TEXT})" if inc.get("geocode_status") == dashboard.RETRY
                 else " (place not found)" if inc.get("lat") is None else "")),
             ("Region", esc(where)),
             ("Border zone", esc(zone)),

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import ColumnElement
 
 from ..filters import IncidentFilter, incident_search_parts, search_text
+from ..text.records import RETRY
 from . import merge as _merge
 from .base import (
     EDITABLE, INCIDENT_COLUMNS, ArticleResult, ImportResult, IncidentStore, SchemaVersionError,
@@ -451,7 +452,7 @@ class SQLStore(IncidentStore):
 
     def pending_geocodes(self, limit: int | None = None) -> list[dict[str, Any]]:
         c = self.t.incident.c
-        stmt = select(c.id, c.place, c.place_kind).where(c.geocode_status == "retry").order_by(c.id)
+        stmt = select(c.id, c.place, c.place_kind).where(c.geocode_status == RETRY).order_by(c.id)
         if limit is not None:
             stmt = stmt.limit(int(limit))
         with self.engine.connect() as conn:

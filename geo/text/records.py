@@ -9,6 +9,9 @@ from datetime import date
 #: geo_precision values (DESIGN.md): 1 town/village, 2 district or "near X", 3 region,
 #: 4 border zone, 5 country.
 TOWN, DISTRICT, REGION, BORDER_ZONE, COUNTRY = 1, 2, 3, 4, 5
+#: ``geocode_status`` of a place the online geocoder could not answer for, for a passing
+#: reason (down, too slow, rate limiting): no point yet; geo.regeocode asks again later.
+RETRY = "retry"
 
 
 def article_id(text: str) -> str:
