@@ -143,10 +143,10 @@ class IncidentStore(abc.ABC):
     def frame(
         self, flt: IncidentFilter | None = None, *, columns: Sequence[str] | None = None, limit: int | None = None,
     ) -> "pd.DataFrame":
-        """Like :meth:`query`, as a pandas DataFrame (the fast path for maps and tables):
-        same rows, same order; dates as ``datetime64`` columns, timestamps UTC-aware,
-        JSON columns (actors, evidence, ...) as lists / dicts. For a map, ask for
-        :data:`MAP_COLUMNS` only."""
+        """Like :meth:`query`, as a pandas DataFrame: same rows, same order; dates as
+        ``datetime64`` columns, timestamps UTC-aware, JSON columns (actors, evidence, ...)
+        as lists / dicts. For a map, ask for :data:`MAP_COLUMNS` only; for a map of very
+        many incidents :meth:`plain_rows` is faster still."""
 
     @abc.abstractmethod
     def count(self, flt: IncidentFilter | None = None) -> int:
@@ -164,6 +164,32 @@ class IncidentStore(abc.ABC):
     @abc.abstractmethod
     def get_article(self, article_id: str) -> dict[str, Any] | None:
         """One article (with its text) or None."""
+
+    @abc.abstractmethod
+    def plain_rows(self, flt: IncidentFilter | None, columns: Sequence[str]) -> list[tuple]:
+        """The ``columns`` of every incident passing ``flt`` as plain tuples, in no set
+        order, with no per-value conversion (``date`` as ISO text, JSON columns as the
+        driver gives them): the fastest read, for maps of 100,000 incidents."""
+
+    @abc.abstractmethod
+    def sources_of(self, incident_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        """incident id -> its source articles (``id``, ``title``, ``url``, ``published``),
+        oldest first."""
+
+    @abc.abstractmethod
+    def articles(self) -> list[dict[str, Any]]:
+        """Every stored article, newest first: ``id, title, published, language, url,
+        ingested_at``, and its incidents counted: ``incidents``, ``unreviewed``,
+        ``confirmed``, ``corrected``, ``rejected``."""
+
+    @abc.abstractmethod
+    def article_incident_ids(self, article_id: str) -> list[int]:
+        """The ids of the incidents an article reports."""
+
+    @abc.abstractmethod
+    def change_token(self) -> tuple:
+        """A value that changes whenever incidents or articles are added, merged or
+        edited (a cache key for readers)."""
 
     @abc.abstractmethod
     def facets(self) -> dict[str, Any]:

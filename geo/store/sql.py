@@ -17,7 +17,7 @@ import logging
 from datetime import timedelta
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import and_, bindparam, delete, func, insert, inspect, select, update
+from sqlalchemy import String, and_, bindparam, case, cast, delete, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import ColumnElement
@@ -529,6 +529,57 @@ class SQLStore(IncidentStore):
             for iid, aid, url in conn.execute(q):
                 out.setdefault(iid, []).append((aid, url))
         return out
+
+    def plain_rows(self, flt, columns):
+        c = self.t.incident.c
+        unknown = [n for n in columns if n not in c or n == "geom"]
+        if unknown:
+            raise StoreError(f"unknown incident column(s): {', '.join(unknown)}")
+        cols = [cast(c.date, String).label("date") if n == "date" else c[n] for n in columns]
+        with self.engine.connect() as conn:
+            # straight from the driver's cursor: no per-row processing in SQLAlchemy
+            return conn.execute(select(*cols).where(*self.where(flt))).cursor.fetchall()
+
+    def sources_of(self, incident_ids):
+        ids = [int(i) for i in incident_ids]
+        s, a = self.t.incident_sources, self.t.article
+        out: dict[int, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for k in range(0, len(ids), 900):
+                q = (select(s.c.incident_id, a.c.id, a.c.title, a.c.url, a.c.published)
+                     .join(a, a.c.id == s.c.article_id).where(s.c.incident_id.in_(ids[k:k + 900]))
+                     .order_by(s.c.incident_id, a.c.published, a.c.id))
+                for iid, aid, title, url, pub in conn.execute(q):
+                    out.setdefault(int(iid), []).append({"id": aid, "title": title, "url": url, "published": pub})
+        return out
+
+    def articles(self):
+        a, s, i = self.t.article, self.t.incident_sources, self.t.incident
+
+        def n_status(status: str):
+            return func.coalesce(func.sum(case((i.c.review_status == status, 1), else_=0)), 0).label(status)
+
+        q = (select(a.c.id, a.c.title, a.c.published, a.c.language, a.c.url, a.c.ingested_at,
+                    func.count(i.c.id).label("incidents"), *[n_status(x) for x in
+                                                              ("unreviewed", "confirmed", "corrected", "rejected")])
+             .select_from(a).outerjoin(s, s.c.article_id == a.c.id).outerjoin(i, i.c.id == s.c.incident_id)
+             .group_by(a.c.id, a.c.title, a.c.published, a.c.language, a.c.url, a.c.ingested_at)
+             .order_by(a.c.published.desc(), a.c.ingested_at.desc()))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def article_incident_ids(self, article_id):
+        s = self.t.incident_sources
+        with self.engine.connect() as conn:
+            return [int(x) for x in conn.execute(select(s.c.incident_id).where(s.c.article_id == article_id)
+                                                 .order_by(s.c.incident_id)).scalars()]
+
+    def change_token(self):
+        t = self.t
+        with self.engine.connect() as conn:
+            n, last = conn.execute(select(func.count(t.incident.c.id), func.max(t.incident.c.updated_at))).one()
+            arts = conn.execute(select(func.count()).select_from(t.article)).scalar_one()
+        return (int(n), str(last), int(arts))
 
     def iter_query(self, flt=None, *, columns=None, chunk=5000):
         names = list(columns or INCIDENT_COLUMNS)

@@ -265,3 +265,42 @@ def test_reopening_keeps_data(db_url):
         s.add_article(make_article("persisted"), [make_incident()])
     with open_store(db_url) as s:
         assert s.stats()["incidents"] == 1 and s.schema_version() == 1
+
+
+def test_articles_sources_and_change_token(store):
+    """The read calls the dashboard's Sources page, popups, map and caches are built on."""
+    t0 = store.change_token()
+    a1 = make_article("Gunmen attacked Boni and Hombori on Monday.", published=date(2024, 3, 6),
+                      url="http://example.org/1")
+    a2 = make_article("Boni was attacked again, a second report says.", published=date(2024, 3, 7))
+    a3 = make_article("Nothing happened anywhere.", published=date(2024, 3, 8))
+    store.add_article(a1, [make_incident(), make_incident(place="Hombori", lat=15.28, lon=-1.70, d=date(2024, 3, 5))])
+    t1 = store.change_token()
+    assert t1 != t0
+    store.add_article(a2, [make_incident()])                        # merged into a1's Boni
+    store.add_article(a3, [])
+    boni, hombori = sorted(store.article_incident_ids(a1.id))
+    assert store.article_incident_ids(a2.id) == [boni]
+    assert store.article_incident_ids(a3.id) == []
+
+    arts = store.articles()
+    assert [a["id"] for a in arts] == [a3.id, a2.id, a1.id]         # newest first
+    by_id = {a["id"]: a for a in arts}
+    assert (by_id[a1.id]["incidents"], by_id[a1.id]["unreviewed"]) == (2, 2)
+    assert (by_id[a3.id]["incidents"], by_id[a3.id]["unreviewed"]) == (0, 0)
+    assert by_id[a1.id]["url"] == "http://example.org/1" and by_id[a1.id]["published"] == date(2024, 3, 6)
+
+    links = store.sources_of([boni, hombori, 999999])
+    assert [x["id"] for x in links[boni]] == [a1.id, a2.id]         # oldest first
+    assert [x["id"] for x in links[hombori]] == [a1.id]
+    assert 999999 not in links
+
+    t2 = store.change_token()
+    store.set_review(hombori, "confirmed")
+    assert store.change_token() != t2
+    assert {a["id"]: a["confirmed"] for a in store.articles()}[a1.id] == 1
+
+    rows = store.plain_rows(IncidentFilter(admin1=("Mopti",)), ("id", "date", "place"))
+    assert sorted(rows) == [(boni, "2024-03-04", "Boni"), (hombori, "2024-03-05", "Hombori")]
+    with pytest.raises(StoreError, match="unknown incident column"):
+        store.plain_rows(None, ("id", "nope"))
