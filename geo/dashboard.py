@@ -25,7 +25,7 @@ import html
 import math
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -36,7 +36,7 @@ from .config import EMBEDDED_DATA_DIR, get_settings
 from .errors import GeoError, InvalidInputError
 from .filters import IncidentFilter, fold_text
 from .store.base import MAP_COLUMNS
-from .text.records import RETRY
+from .text.records import RETRY, as_date
 
 SAMPLES_DIR = EMBEDDED_DATA_DIR / "samples"
 
@@ -528,16 +528,14 @@ def _num(v: Any) -> float | None:
 
 
 def _as_date(v: Any) -> date | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
+    """A date from the preview table (date, Timestamp, ISO text...); None when it is none."""
     try:
-        return pd.Timestamp(v).date()
-    except (ValueError, TypeError):
-        return None
+        return as_date(v)
+    except ValueError:
+        try:
+            return as_date(pd.Timestamp(v))   # numpy datetime64 and other forms pandas reads
+        except (ValueError, TypeError):
+            return None
 
 
 def apply_preview(results: Sequence[tuple[Any, Sequence[Any]]], edited: pd.DataFrame,

@@ -33,6 +33,7 @@ from typing import Any, Iterable
 
 from .errors import InvalidInputError
 from .gazetteer import fold
+from .text.records import as_date
 
 TOWN_KM = 25.0
 _PRECISION = {
@@ -266,9 +267,7 @@ def evaluate(gold: str | Path | list[GoldArticle], extractor: Any = None, detail
 
 
 def _date(s: str | None) -> date | None:
-    if not s:
-        return None
     try:
-        return date.fromisoformat(s[:10])
+        return as_date(s)
     except ValueError:
         raise InvalidInputError(f"gold published date {s!r} is not YYYY-MM-DD") from None

@@ -46,13 +46,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import parse_qs, urlencode
 
 from unidecode import unidecode
 
 from .errors import InvalidInputError
+from .text.records import as_date
 
 PRECISIONS = (1, 2, 3, 4, 5)
 SOURCES = ("article", "acled", "ucdp")
@@ -121,14 +122,8 @@ def _split(raw: str) -> list[str]:
 
 
 def _as_date(value: Any, name: str) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip())
+        return as_date(value)
     except ValueError:
         raise InvalidInputError(f"{name}: {value!r} is not a date (use YYYY-MM-DD)") from None
 

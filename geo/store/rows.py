@@ -125,13 +125,3 @@ def incident_row(inc: "Incident", article_id: str) -> dict[str, Any]:
         "source_count": 1,
     }
     return finish_row(row)
-
-
-def coerce_date(v: Any) -> date | None:
-    if v is None or v == "":
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    return date.fromisoformat(str(v)[:10])

@@ -23,13 +23,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import ColumnElement
 
 from ..filters import IncidentFilter, incident_search_parts, search_text
-from ..text.records import RETRY
+from ..text.records import RETRY, as_date
 from . import merge as _merge
 from .base import (
     EDITABLE, INCIDENT_COLUMNS, ArticleResult, ImportResult, IncidentStore, SchemaVersionError,
     StoreConflictError, StoreError, StoreUnavailableError,
 )
-from .rows import clean, coerce_date, fatality_summary, finish_row, incident_row, now, unique
+from .rows import clean, fatality_summary, finish_row, incident_row, now, unique
 from .schema import MIGRATIONS, SCHEMA_VERSION, Tables, build_tables
 
 log = logging.getLogger(__name__)
@@ -422,7 +422,7 @@ class SQLStore(IncidentStore):
                 row = dict(old)
                 row.update(changes)
                 if "date" in changes or "date_precision" in changes:
-                    row["date"] = coerce_date(row.get("date"))
+                    row["date"] = as_date(row.get("date"))
                     row["date_start"] = row["date_end"] = None   # the window follows the new date
                 if ("lat" in changes or "lon" in changes) and "geocode_status" not in changes:
                     # a point set by hand (review) is a located place; a point removed is not
@@ -676,7 +676,7 @@ class SQLStore(IncidentStore):
             ia = self.t.incident_actors
             out["actors"] = sorted(conn.execute(select(ia.c.actor).distinct()).scalars())
             lo, hi, fmax = conn.execute(select(func.min(c.date), func.max(c.date), func.max(c.fatalities))).one()
-        out["date_min"], out["date_max"] = coerce_date(lo), coerce_date(hi)
+        out["date_min"], out["date_max"] = as_date(lo), as_date(hi)
         out["max_fatalities"] = fmax
         return out
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 #: geo_precision values (DESIGN.md): 1 town/village, 2 district or "near X", 3 region,
 #: 4 border zone, 5 country.
@@ -18,6 +20,27 @@ def article_id(text: str) -> str:
     """SHA-256 of the cleaned text with whitespace normalised (runs -> one space)."""
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
+
+
+def as_date(value: Any) -> date | None:
+    """A date from what a person, a file, a form or a database hands over: ``None``, "",
+    NaN and NaT are no date; a datetime (pandas' Timestamp too) gives its day; text must be
+    ISO ``YYYY-MM-DD``, optionally followed by a time ("2024-01-05 10:00", "...T10:00").
+    Anything else raises ValueError (callers turn it into their own message)."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, datetime):
+        return None if value != value else value.date()   # NaT is a datetime unequal to itself
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        s = value.strip()
+        if not s:
+            return None
+        if len(s) > 10 and s[10] not in "T ":
+            raise ValueError(f"{value!r} is not a date")
+        return date.fromisoformat(s[:10])
+    raise ValueError(f"{value!r} is not a date")
 
 @dataclass
 class Article:
