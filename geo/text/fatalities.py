@@ -134,6 +134,15 @@ _SUBJECT_BEFORE = re.compile(rf"((?:[a-z0-9]+ ){{0,4}}[a-z0-9]+) (?:has |have |h
 _ACCORDING = re.compile(r"\b(?:according to|selon|d apres|citing|cited by)\s+((?:[a-z0-9]+ ){0,5}[a-z0-9]+)")
 _DETERMINERS = re.compile(r"^(?:the|a|an|le|la|les|l|un|une|des|its|their|in|and|but|while|that)\s+")
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "il", "elle", "ils", "elles", "on", "who", "which", "qui"})
+#: French puts the subject after the verb in a reporting clause that follows what is
+#: reported ("..., a annoncé le gouvernement"): folded, the "X said" pattern sees only the
+#: auxiliary ("a", "ont") as the subject. The subject is then read after the verb, up to a
+#: word that starts something else ("dans un communiqué", "mardi").
+_AUXILIARIES = frozenset({"a", "ont"})
+_SUBJECT_AFTER = re.compile(
+    r" (?:(?:le|la|les|l) )?((?:(?!(?:dans|sur|lors|en|par|au|aux|pour|avec|apres|avant|ce|cette|hier|lundi|mardi|"
+    r"mercredi|jeudi|vendredi|samedi|dimanche|que|qu)\b)[a-z0-9]+(?: |$)){1,3})"
+)
 _NOT_REPORT = re.compile(r"\bclaimed? (?:responsibility|the lives|lives)\b|\bclaiming (?:responsibility|the lives)\b")
 
 
@@ -175,7 +184,17 @@ class _Reporting:
             i = bisect_right(bstarts, pos) - 1
             if i >= 0 and pos <= blocked[i][1]:
                 continue  # "claimed responsibility", "claimed the lives"
-            self.subjects.append((m.start(), m.start(1), m.end(1)))
+            start, end = m.start(1), m.end(1)
+            words = seg[start:end].split()
+            if words[-1] in _AUXILIARIES:
+                if len(words) == 1:  # "..., a annoncé le gouvernement": the subject follows
+                    after = _SUBJECT_AFTER.match(seg, m.end())
+                    if after is None:
+                        continue
+                    start, end = after.start(1), after.start(1) + len(after.group(1).rstrip())
+                else:                # "le gouvernement a annoncé": the auxiliary is no part of it
+                    end = start + len(" ".join(words[:-1]))
+            self.subjects.append((m.start(), start, end))
         self.according_pos = [c[0] for c in self.according]
         self.subjects_pos = [c[0] for c in self.subjects]
 

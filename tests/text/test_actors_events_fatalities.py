@@ -134,3 +134,18 @@ def test_claimed_the_lives_is_not_a_claim():
 )
 def test_figures(text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize("text, reporter", [
+    # the subject after the verb, in a clause that follows the figure
+    ("Des hommes armés ont tué 132 civils à Diallassagou, région de Mopti, a annoncé le gouvernement.",
+     "gouvernement"),
+    ("Au moins 30 civils ont été tués à Douentza, ont affirmé des sources locales mardi.", "sources locales"),
+    ("Des hommes armés ont tué 12 civils à Bandiagara, a indiqué l'armée dans un communiqué.",
+     "Malian armed forces"),
+    # the usual order: the auxiliary is no part of the subject
+    ("Le gouvernement a annoncé 20 morts à Ménaka lundi.", "gouvernement"),
+])
+def test_french_reporter_before_or_after_the_verb(text, reporter):
+    ft = FoldedText(text)
+    assert [f.who_reported for f in find_fatalities(ft, 0, len(ft.folded))] == [reporter]
