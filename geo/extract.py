@@ -113,7 +113,9 @@ class Extractor:
         if self.join:
             self._join([i for r in results for i in r.incidents])
         for r in results:
-            r.incidents = _drop_covered(_merge_same_place(r.incidents))
+            # coverage first, while each incident still has its own event frame (merging keeps
+            # one frame: the body sentence naming the border would lose the town it qualifies)
+            r.incidents = _merge_same_place(_drop_covered(r.incidents))
             _attribute_figures(r.incidents)
         return results
 
@@ -304,10 +306,32 @@ def _covers(coarse: Incident, fine: Incident) -> bool:
         regions = set(coarse.regions_hint) | ({coarse.admin1} if coarse.admin1 else set())
         return fine.admin1 in regions
     if coarse.place_kind == "border":
-        return fine.border_zone == coarse.place
+        return fine.border_zone == coarse.place or _in_border_zone(fine, coarse.place)
     if coarse.place_kind == "country":
         return fine.country == "Mali" or fine.country is None
     return False
+
+
+#: The national zones the Liptako-Gourma tri-border area lies across: "near the borders
+#: with Niger and Burkina Faso" said of a town in that area is the town's location.
+_TRIBORDER_NEIGHBOURS = ("Mali–Niger border", "Mali–Burkina Faso border")
+
+
+def _in_border_zone(fine: Incident, zone_name: str) -> bool:
+    """Whether ``fine``'s point lies in the border zone named ``zone_name``. The join names
+    one zone per point (the tri-border area first), but zones overlap: a town in the
+    tri-border area can also be in the Mali–Burkina Faso zone."""
+    from . import boundaries
+
+    if fine.border_zone == boundaries.TRIBORDER_NAME and zone_name in _TRIBORDER_NEIGHBOURS:
+        return True
+    zones = boundaries.border_zones()
+    match = zones.loc[zones["name"] == zone_name, "geometry"]
+    if match.empty or fine.lat is None or fine.lon is None:
+        return False
+    import shapely
+
+    return bool(match.iloc[0].covers(shapely.Point(fine.lon, fine.lat)))
 
 
 #: At most this many coarse-dated incidents of one place are tried as merge partners.

@@ -52,3 +52,27 @@ def test_the_same_figure_from_headline_and_body_is_one_figure(extractor) -> None
     figures = [f for i in incidents for f in i.fatalities]
     assert [(f.count, f.victims) for f in figures] == [(157, "civilians")]
     assert figures[0].who_reported  # the attributed copy is the one kept
+
+
+def test_a_border_phrase_qualifying_a_town_adds_no_border_incident(extractor) -> None:
+    """"Tessit, in the Gao region near the borders with Niger and Burkina Faso": the border
+    locates the town (in the tri-border area); it is not a second, vaguer incident."""
+    incidents = _incidents(extractor, "2022-08-07-tessit.json")
+    assert [(i.place, i.place_kind) for i in incidents] == [("Tessit", "place")]
+    assert incidents[0].border_zone == "Liptako-Gourma tri-border area"
+
+
+def test_a_border_incident_is_covered_only_by_a_town_in_or_by_that_border() -> None:
+    from geo.extract import _covers
+    from geo.text.records import BORDER_ZONE, Incident
+
+    niger = Incident(place="Mali–Niger border", place_kind="border", geo_precision=BORDER_ZONE,
+                     border_zone="Mali–Niger border")
+    in_triborder = Incident(place="Tessit", lat=15.21667, lon=-0.3, border_zone="Liptako-Gourma tri-border area")
+    in_zone = Incident(place="Anderamboukane", lat=15.42, lon=3.02, border_zone="Mali–Niger border")
+    far = Incident(place="Kayes", lat=14.45, lon=-11.44, border_zone="Mali–Senegal border")
+    assert _covers(niger, in_triborder) and _covers(niger, in_zone)
+    assert not _covers(niger, far)
+    senegal = Incident(place="Mali–Senegal border", place_kind="border", geo_precision=BORDER_ZONE)
+    assert _covers(senegal, far)                 # Kayes lies in the Senegal zone
+    assert not _covers(senegal, in_triborder)
