@@ -334,3 +334,25 @@ def test_to_dict(offline):
 def test_geocoder_default_construction(monkeypatch):
     g = Geocoder()                                     # embedded gazetteer, settings DB, offline
     assert not g.online and g.geocode("Mopti").resolved
+
+
+def test_another_place_in_the_same_region_outweighs_a_nearer_look_alike():
+    """The full GeoNames data has a Bouani (Ségou) with the alternate name "Boni", 120 km
+    from Bandiagara; the Boni of Mopti region, Bandiagara's, is 170 km away. An article
+    naming both Bandiagara and Boni means the Mopti one."""
+    from geo.gazetteer import Gazetteer, Place
+
+    def place(gid, name, lat, lon, admin1, pop=0, code="PPL", alts=()):
+        return Place(gid, name, name, lat, lon, "P", code, "ML", admin1, pop, alts, "test")
+
+    gaz = Gazetteer([
+        place(2459917, "Boni", 15.07658, -2.21976, "04"),
+        place(9000010, "Bouani", 13.6376, -4.4781, "05", alts=("Boni",)),
+        place(2460954, "Bandiagara", 14.35005, -3.61038, "04", 17166, "PPLA2"),
+    ])
+    geocoder = Geocoder(gaz, cache=False, online=False)
+    res = geocoder.geocode("Boni", GeocodeContext(places=("Bandiagara", "Boni")), proper_noun=True)
+    assert (res.matched_name, res.admin1, res.lat) == ("Boni", "Mopti", 15.07658)
+    # with nothing else named, the nearer look-alike has no edge either way: exact wins
+    alone = geocoder.geocode("Boni", GeocodeContext(), proper_noun=True, strict=False)
+    assert alone.matched_name == "Boni"
