@@ -52,14 +52,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -68,6 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # for `import geo` and `bench.store`
 
+from bench.liveapp import free_port, streamlit_app  # noqa: E402  (one way to run the app)
 from bench.store import _pct, synthetic_rows  # noqa: E402  (the store bench's data and percentile)
 
 SIZE = 100_000
@@ -79,7 +75,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
 LOCAL_HOSTS = {"127.0.0.1"}
-STARTUP_TIMEOUT_S = 90
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
@@ -138,86 +133,6 @@ def filter_pool(facets: dict, n: int) -> list:
             seen.add(flt)
             out.append(flt)
     return out
-
-
-# ------------------------------------------------------------------ the server
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """In the child: SIGTERM when the bench dies, so a killed run leaves no server behind."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def start_server(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
-    """``streamlit run app.py`` on 127.0.0.1 (free port) on ``db_url``; (process, base URL, log)."""
-    port = _free_port()
-    env = dict(os.environ)
-    env["GEO_DATABASE_URL"] = db_url
-    env["GEO_DATA_DIR"] = str(tmp / "full-data")
-    env["PYTHONUNBUFFERED"] = "1"
-    log_path = tmp / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
-           "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-           "--server.runOnSave", "false"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit not healthy after {STARTUP_TIMEOUT_S}s:\n{_tail(log_path)}")
-            time.sleep(0.25)
-    except BaseException:
-        stop_server(proc)
-        raise
-    return proc, url, log_path
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """Stop the server and anything it started (its own process group)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            proc.kill()
-        proc.wait(timeout=15)
-
-
-def _tail(path: Path, n: int = 4000) -> str:
-    try:
-        return path.read_text(errors="replace")[-n:]
-    except OSError:
-        return ""
 
 
 # ------------------------------------------------------------------ the browser sessions
@@ -295,7 +210,7 @@ async def _drive(base_url: str, plan: list[list[tuple[str, int]]], timeout_s: fl
     # listens, so it fails in the browser's network stack (IP-literal hosts too, and no DNS
     # look-up) and is counted in `note`. Unlike Playwright routing (``intercept=True``, as
     # the browser tests do), this keeps the browser's HTTP cache on, as a real user has it.
-    proxy = {"server": f"http://127.0.0.1:{_free_port()}", "bypass": ",".join(sorted(LOCAL_HOSTS))}
+    proxy = {"server": f"http://127.0.0.1:{free_port()}", "bypass": ",".join(sorted(LOCAL_HOSTS))}
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, proxy=proxy)
         try:
@@ -346,7 +261,6 @@ def run(size: int | None = None, sessions: int = SESSIONS, rounds: int = ROUNDS,
     if timeout_s is None:
         timeout_s = 120 + n / 500  # generous: a timeout is an error, not a slow sample
     tmp = Path(tempfile.mkdtemp(prefix="geo-bench-load-"))
-    proc = None
     try:
         db_url = f"sqlite:///{tmp / 'incidents.sqlite'}"
         rows = synthetic_rows(n, seed)
@@ -371,15 +285,13 @@ def run(size: int | None = None, sessions: int = SESSIONS, rounds: int = ROUNDS,
         chosen = [[pool[(s * rounds + r) % len(pool)] for r in range(rounds)] for s in range(sessions)]
         plan = [[("?" + f.to_query_string(), expected[f]) for f in fs] for fs in chosen]
 
-        proc, base_url, log_path = start_server(db_url, tmp)
-        try:
-            got = asyncio.run(_drive(base_url, plan, timeout_s, ("?" + warm_flt.to_query_string(), warm_n),
-                                     intercept=intercept))
-        except Exception as exc:  # say what the server said
-            raise RuntimeError(f"{exc}\n--- streamlit log ---\n{_tail(log_path)}") from exc
+        with streamlit_app(tmp, db_url=db_url) as app:
+            try:
+                got = asyncio.run(_drive(app.url, plan, timeout_s, ("?" + warm_flt.to_query_string(), warm_n),
+                                         intercept=intercept))
+            except Exception as exc:  # say what the server said
+                raise RuntimeError(f"{exc}\n--- streamlit log ---\n{app.log()}") from exc
     finally:
-        if proc is not None:
-            stop_server(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
     results = got["results"]

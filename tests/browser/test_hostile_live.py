@@ -8,7 +8,7 @@ reviewer's alias could). Titles, URLs, place names, actors and the text carry
 ``<script>``, ``<img onerror>``, ``"><svg onload>``, ``javascript:`` URLs, ``{{ 7*7 }}``,
 Markdown links and images, RTL overrides and SQL fragments.
 
-A private server (tests/browser/livekit.py) runs on that database. The page is watched
+A private server (bench/liveapp.py) runs on that database. The page is watched
 for dialogs (``alert``), console messages, page errors, any request leaving 127.0.0.1 (a
 Markdown image would fetch one) and a ``window.__pwned`` sentinel the payloads would set,
 in every frame. Visited: the Map page (a marker's popup, the incident's record under the
@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import pytest
 
-from livekit import streamlit_app
+from bench.liveapp import streamlit_app
 
 pytestmark = pytest.mark.browser
 

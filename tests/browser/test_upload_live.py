@@ -1,6 +1,6 @@
 """Uploads on the Add articles page in a real Chromium: our limits and content checks.
 
-A private `streamlit run app.py` (tests/browser/livekit.py) with GEO_MAX_INPUT_BYTES at
+A private `streamlit run app.py` (bench/liveapp.py) with GEO_MAX_INPUT_BYTES at
 20,000 bytes, so the uploader's own limit is 1 MB (the limit rounded up to whole MiB)
 and a file between the two reaches our code. Files go in through the real file input
 (Playwright's set_input_files), as a user's would. Checked: a file over our limit, a
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from livekit import streamlit_app
+from bench.liveapp import streamlit_app
 
 pytestmark = pytest.mark.browser
 
